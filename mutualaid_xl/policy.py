@@ -224,6 +224,21 @@ class Subsidy(_Block):
         return self
 
 
+class UnitTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: str = Field(min_length=1)
+    target: int = Field(ge=0)
+
+
+class Targets(_Block):
+    year: int
+    units: list[UnitTarget] = Field(min_length=1)
+
+
+class Exclusions(_Block):
+    items: list[str] = Field(min_length=1, description="除外责任")
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     schema_version: Literal[1]
@@ -240,8 +255,8 @@ class Policy(BaseModel):
     participation: Participation | None = None
     dates: Dates | None = None
     subsidy: Subsidy | None = None
-    exclusions: list[str] = Field(default_factory=list)
-    exclusions_source: str | None = None
+    targets: Targets | None = None
+    exclusions: Exclusions | None = None
 
     path: Path | None = Field(None, exclude=True)
 
