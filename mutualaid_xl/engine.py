@@ -1,0 +1,363 @@
+"""The pure rules engine: subsidy for one hospital stay, fee, eligibility.
+
+Knows nothing of Excel, Word or files. Takes typed values (Decimal, int, date), works in
+exact fractions and rounds once, half-up, to the policy's unit at the end. Every result
+carries a Chinese explanation a clerk can check line by line.
+
+The subsidy is built from the policy's blocks, in this order:
+base (self-pay / total cost / none) -> pro-rating by days inside coverage -> gate ->
+deductible (first / later stay) -> progressive bands (a flat rate is one open band) ->
+per-stay cap -> per-diem allowance (rate or rate by consecutive years, waiting days, day
+buckets, day cap, shares, first stay only) -> per-period cap (with what was paid before;
+the allowance inside or outside it) -> minimum top-up (only for a payable claim, never
+beyond the cap) -> one rounding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from .errors import InputError, NotConfiguredError
+from .idcard import age_on, normalize_id
+from .money import round_half_up, yuan
+from .policy import Allowance, Policy, by_category, normalize_category
+
+ZERO = Fraction(0)
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One hospital stay (or one month of outpatient chronic treatment) of one member."""
+
+    self_pay: Decimal | None = None
+    days: int = 0
+    years: int = 1
+    first_stay: bool = True
+    paid_before: Decimal = Decimal(0)
+    covered_days: int | None = None
+    total_cost: Decimal | None = None
+    shares: int = 1
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class SubsidyResult:
+    amount: Decimal  # payable for this stay, rounded to the policy's unit
+    cap_part: Decimal  # the part that counts toward the per-period cap (rounded the same way)
+    benefit: Fraction  # 补助金 after caps, before top-up
+    allowance: Fraction  # 住院补贴
+    topup: Fraction  # 保底补足
+    lines: list[str] = field(default_factory=list)
+    short: list[str] = field(default_factory=list)
+
+    @property
+    def explanation(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def summary(self) -> str:
+        """One line of at most 255 characters (the classic Excel bridge limit)."""
+        text = "；".join(self.short)
+        return text if len(text) <= 255 else text[:254] + "…"
+
+
+class _Explain:
+    """Collects the long explanation and the short one-line summary side by side."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.short: list[str] = []
+
+    def add(self, line: str, short: str | None = None) -> None:
+        self.lines.append(line)
+        if short:
+            self.short.append(short)
+
+
+def _pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _num(value) -> str:
+    """12000 -> "12000", 0.5 -> "0.5"; exact values that are not decimals show as yuan."""
+    if isinstance(value, Fraction):
+        if value.denominator != 1:
+            return yuan(value)
+        value = value.numerator
+    return f"{Decimal(value).normalize():f}"
+
+
+def _check_stay(policy: Policy, stay: Stay) -> int:
+    """Validate the stay against the policy; returns the covered days."""
+    if stay.days < 0:
+        raise InputError("住院天数不能为负数", argument="days")
+    covered = stay.days if stay.covered_days is None else stay.covered_days
+    if covered < 0:
+        raise InputError("期内天数不能为负数", argument="covered_days")
+    if covered > stay.days:
+        raise InputError(f"期内天数 {covered} 不能大于住院天数 {stay.days}", argument="covered_days")
+    if stay.years < 1:
+        raise InputError("连续参互年数至少为 1", argument="years")
+    if stay.paid_before < 0:
+        raise InputError("期内已付补助金不能为负数", argument="paid_before")
+    for name in ("self_pay", "total_cost"):
+        value = getattr(stay, name)
+        if value is not None and value < 0:
+            raise InputError("金额不能为负数", argument=name)
+    if stay.self_pay is not None and stay.total_cost is not None and stay.self_pay > stay.total_cost:
+        raise InputError(
+            f"自付费用 {yuan(stay.self_pay)} 大于住院总费用 {yuan(stay.total_cost)}", argument="self_pay"
+        )
+    if policy.shares is None:
+        if stay.shares != 1:
+            raise InputError(f"方案 {policy.id} 不按份数参互，份数只能为 1", argument="shares")
+    elif not policy.shares.min <= stay.shares <= policy.shares.max:
+        raise InputError(
+            f"份数须在 {policy.shares.min}—{policy.shares.max} 份之间（{policy.shares.source}）",
+            argument="shares",
+        )
+    return covered
+
+
+def _bands(policy: Policy, amount: Fraction, lines: _Explain) -> Fraction:
+    bands = policy.subsidy.bands
+    if bands is None:
+        raise NotConfiguredError(
+            f"本期未配置补助分段比例（方案 {policy.id}：{policy.name}）；请在方案文件中补充 [subsidy.bands]"
+        )
+    total, lower = ZERO, Fraction(0)
+    parts, short = [], []
+    for band in bands.brackets:
+        upper = None if band.upto is None else Fraction(band.upto)
+        if amount <= lower:
+            break
+        slice_top = amount if upper is None else min(amount, upper)
+        piece = (slice_top - lower) * Fraction(band.rate)
+        total += piece
+        top_text = "以上" if upper is None else f"—{_num(band.upto)}"
+        parts.append(f"{_num(lower)}{top_text}元段 {yuan(slice_top - lower)} × {_pct(band.rate)} = {yuan(piece)}")
+        short.append(f"{_num(slice_top - lower)}×{_pct(band.rate)}")
+        if upper is None:
+            break
+        lower = upper
+    last = bands.brackets[-1].upto
+    if last is not None and amount > Fraction(last):
+        parts.append(f"超过 {_num(last)} 的 {yuan(amount - Fraction(last))} 不予补助")
+    lines.add(
+        f"分段补助（{bands.source}）：" + ("；".join(parts) or "无"),
+        f"补助金 {'+'.join(short)}={_num(total)}" if short else None,
+    )
+    return total
+
+
+def _allowance(policy: Policy, block: Allowance, stay: Stay, days: int, lines: _Explain) -> Fraction:
+    if block.first_stay_only and not stay.first_stay:
+        lines.add(f"住院补贴：期内非首次住院，不享受（{block.source}）", "非首次住院无补贴")
+        return ZERO
+    counted = max(0, days - block.waiting_days)
+    notes = []
+    if block.waiting_days:
+        notes.append(f"前 {block.waiting_days} 天不补")
+    if block.buckets:
+        for bucket in block.buckets:
+            if bucket.upto_days is None or counted <= bucket.upto_days:
+                notes.append(
+                    f"{'超过' if bucket.upto_days is None else '不超过'}"
+                    f"{'' if bucket.upto_days is None else bucket.upto_days}天档补 {bucket.paid_days} 天"
+                )
+                counted = min(counted, bucket.paid_days)
+                break
+    if block.max_days is not None and counted > block.max_days:
+        notes.append(f"最多 {block.max_days} 天")
+        counted = block.max_days
+    if block.rate_by_years is not None:
+        rate = max((r for r in block.rate_by_years if r.from_years <= stay.years), key=lambda r: r.from_years).rate
+        rate_text = f"{_num(rate)} 元/天（连续参互 {stay.years} 年）"
+    else:
+        rate = by_category(block.rate, stay.category, "住院补贴标准", policy.id)
+        rate_text = f"{_num(rate)} 元/天"
+    amount = Fraction(counted) * Fraction(rate)
+    if block.per_share:
+        amount *= stay.shares
+        rate_text += f" × {stay.shares} 份"
+    note = f"（{'，'.join(notes)}）" if notes else ""
+    lines.add(
+        f"住院补贴：{counted} 天{note} × {rate_text} = {yuan(amount)}（{block.source}）",
+        f"补贴 {counted}天×{_num(rate)}{'×' + str(stay.shares) + '份' if block.per_share else ''}={_num(amount)}",
+    )
+    return amount
+
+
+def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
+    """The amount payable for one stay, with its explanation."""
+    rules = policy.require("subsidy", "补助规则")
+    covered = _check_stay(policy, stay)
+    lines = _Explain()
+    lines.add(f"方案：{policy.title}", policy.id)
+
+    if rules.base == "self_pay":
+        if stay.self_pay is None:
+            raise InputError("本方案按自付费用计算，请填写自付费用", argument="self_pay")
+        base, base_name = Fraction(stay.self_pay), "自付费用"
+    elif rules.base == "total_cost":
+        if stay.total_cost is None:
+            raise InputError("本方案按住院总费用计算，请填写总费用（total_cost）", argument="total_cost")
+        base, base_name = Fraction(stay.total_cost), "住院总费用"
+    else:
+        base, base_name = ZERO, ""
+    if base_name:
+        lines.add(f"{base_name} {yuan(base)} 元，住院 {stay.days} 天")
+    else:
+        lines.add(f"住院 {stay.days} 天（本方案只有住院补贴）")
+
+    allowance_days = stay.days
+    if covered < stay.days:
+        if rules.prorate:
+            factor = Fraction(covered, stay.days)
+            base *= factor
+            allowance_days = covered
+            lines.add(
+                f"跨保障期：期内 {covered} 天 / 共 {stay.days} 天，{base_name or '计算'}按比例折算为 {yuan(base)}（{rules.source}）",
+                f"期内{covered}/{stay.days}天折算{base_name}{_num(base)}",
+            )
+        else:
+            lines.add(f"期内 {covered} 天 / 共 {stay.days} 天：本方案不按天数折算")
+    payable = base > 0
+
+    benefit = ZERO
+    if rules.base != "none":
+        amount = base
+        if rules.gate is not None:
+            threshold = Fraction(by_category(rules.gate.threshold, stay.category, "起付门槛", policy.id))
+            if amount <= threshold:
+                lines.add(f"{base_name} 未超过 {yuan(threshold)}，不予补助（{rules.gate.source}）", f"未超过门槛{_num(threshold)}")
+                amount, payable = ZERO, False
+            else:
+                lines.add(f"{base_name} 超过 {yuan(threshold)}，全额按比例计算（{rules.gate.source}）", f"超过门槛{_num(threshold)}")
+        if rules.deductible is not None and amount > 0:
+            value = rules.deductible.first_stay
+            if not stay.first_stay and rules.deductible.later_stay is not None:
+                value = rules.deductible.later_stay
+            deduct = Fraction(by_category(value, stay.category, "起付额", policy.id))
+            which = "" if rules.deductible.later_stay is None else ("（首次住院）" if stay.first_stay else "（再次住院）")
+            lines.add(
+                f"扣除起付额{which} {yuan(deduct)}，计算基数 {yuan(max(ZERO, amount - deduct))}（{rules.deductible.source}）",
+                f"扣起付{_num(deduct)}",
+            )
+            amount = max(ZERO, amount - deduct)
+            payable = payable and amount > 0
+        benefit = _bands(policy, amount, lines) if amount > 0 else ZERO
+        if amount <= 0 and rules.bands is None:
+            _bands(policy, amount, lines)  # still say the bands are missing
+
+    cap = rules.cap
+    if cap is not None and cap.per_stay is not None:
+        per_stay = Fraction(by_category(cap.per_stay, stay.category, "单次封顶", policy.id))
+        if benefit > per_stay:
+            lines.add(f"单次住院封顶 {yuan(per_stay)}（{cap.source}）", f"单次封顶{_num(per_stay)}")
+            benefit = per_stay
+
+    allowance = ZERO
+    if rules.allowance is not None:
+        allowance = _allowance(policy, rules.allowance, stay, allowance_days, lines)
+        payable = payable or allowance > 0
+
+    room = None
+    if cap is not None and cap.per_period is not None:
+        limit = Fraction(by_category(cap.per_period, stay.category, "期内封顶", policy.id))
+        room = max(ZERO, limit - Fraction(stay.paid_before))
+        what = "补助金与住院补贴" if cap.includes_allowance else "补助金"
+        capped_benefit = min(benefit, room)
+        capped_allowance = min(allowance, room - capped_benefit) if cap.includes_allowance else allowance
+        text = f"期内封顶 {yuan(limit)}（{what}），已付 {yuan(stay.paid_before)}，剩余 {yuan(room)}"
+        short = None
+        if (capped_benefit, capped_allowance) != (benefit, allowance):
+            reduced = capped_benefit + (capped_allowance if cap.includes_allowance else 0)
+            text += f"，本次减为 {yuan(reduced)}"
+            short = f"封顶余额{_num(room)}，减为{_num(reduced)}"
+        lines.add(f"{text}（{cap.source}）", short)
+        benefit, allowance = capped_benefit, capped_allowance
+        room -= benefit + (allowance if cap.includes_allowance else 0)
+
+    topup = ZERO
+    if rules.minimum is not None and payable:
+        floor = Fraction(by_category(rules.minimum.amount, stay.category, "保底金额", policy.id))
+        if benefit + allowance < floor:
+            topup = floor - benefit - allowance
+            if room is not None and topup > room:
+                topup = room
+                lines.add(
+                    f"保底 {yuan(floor)}：封顶剩余额度不足，只补 {yuan(topup)}（{rules.minimum.source}）",
+                    f"保底受封顶限制补{_num(topup)}",
+                )
+            else:
+                lines.add(f"合计不足 {yuan(floor)}，补足 {yuan(topup)}（{rules.minimum.source}）", f"保底补足{_num(topup)}")
+    elif rules.minimum is not None and not payable:
+        lines.add("本次无可补助金额，不适用保底")
+
+    total = benefit + allowance + topup
+    amount = round_half_up(total, rules.rounding_unit)
+    cap_part_exact = benefit + topup + (allowance if cap is not None and cap.includes_allowance else ZERO)
+    cap_part = round_half_up(cap_part_exact, rules.rounding_unit)
+    parts = [f"补助金 {yuan(benefit)}"]
+    if rules.allowance is not None:
+        parts.append(f"住院补贴 {yuan(allowance)}")
+    if topup:
+        parts.append(f"保底补足 {yuan(topup)}")
+    unit_text = "元" if rules.rounding_unit == 1 else f"{_num(rules.rounding_unit)} 元"
+    lines.add(f"应付 {yuan(amount)} 元 = {' + '.join(parts)}（四舍五入到 {unit_text}）", f"应付{amount}")
+    return SubsidyResult(amount, cap_part, benefit, allowance, topup, lines.lines, lines.short)
+
+
+# ---------------------------------------------------------------- fee and eligibility
+
+
+def _pick_category(policy: Policy, text: str, table: dict, what: str) -> str:
+    wanted = normalize_category(text)
+    matches = sorted({c for c in wanted if c in table}, key=wanted.index)
+    if not matches:
+        raise NotConfiguredError(
+            f"方案 {policy.id} 的{what}按 {'/'.join(table)} 区分，收到“{text}”",
+        )
+    if len(matches) > 1:
+        raise InputError(f"类别“{text}”同时含有 {'、'.join(matches)}，请只写一个", argument="category")
+    return matches[0]
+
+
+def fee_for(policy: Policy, category: str) -> tuple[Decimal, str]:
+    """Fee per person per period for a category text ("在职", "续互", "在职/续互", "retired")."""
+    fees = policy.require("fees", "交费标准")
+    if not fees.amounts and fees.per_share is not None:
+        normalize_category(category)  # still reject unknown words
+        return fees.per_share, "每份"
+    chosen = _pick_category(policy, category, fees.amounts, "交费标准")
+    return fees.amounts[chosen], chosen
+
+
+def check_eligibility(policy: Policy, id_number, category: str, on_date: dt.date) -> str | None:
+    """None when the person may join on that date, else a reason beginning with 不符合."""
+    rules = policy.require("eligibility", "参互条件")
+    try:
+        id18 = normalize_id(id_number)
+    except InputError as error:
+        return f"不符合：身份证号{error.message.removeprefix('身份证号')}"
+    chosen = _pick_category(policy, category, rules.age, "参互年龄条件")
+    dates = policy.dates
+    if dates is not None and dates.enrolment_start and dates.enrolment_end:
+        if not dates.enrolment_start <= on_date <= dates.enrolment_end:
+            return (
+                f"不符合：{on_date:%Y-%m-%d} 不在本期参互办理时间"
+                f"（{dates.enrolment_start:%Y-%m-%d} 至 {dates.enrolment_end:%Y-%m-%d}）内"
+            )
+    try:
+        age = age_on(id18, on_date)
+    except InputError as error:
+        return f"不符合：{error.message}"
+    limits = rules.age[chosen]
+    if (limits.min is not None and age < limits.min) or (limits.max is not None and age > limits.max):
+        low = f"{limits.min}—" if limits.min is not None else "不超过 "
+        return f"不符合：{on_date:%Y-%m-%d} 时 {age} 周岁，{chosen}人员须为 {low}{limits.max} 周岁（{rules.source}）"
+    return None
