@@ -358,6 +358,11 @@ def check_eligibility(policy: Policy, id_number, category: str, on_date: dt.date
         return f"不符合：{error.message}"
     limits = rules.age[chosen]
     if (limits.min is not None and age < limits.min) or (limits.max is not None and age > limits.max):
-        low = f"{limits.min}—" if limits.min is not None else "不超过 "
-        return f"不符合：{on_date:%Y-%m-%d} 时 {age} 周岁，{chosen}人员须为 {low}{limits.max} 周岁（{rules.source}）"
+        if limits.min is not None and limits.max is not None:
+            allowed = f"在 {limits.min}—{limits.max} 周岁之间"
+        elif limits.max is not None:
+            allowed = f"不超过 {limits.max} 周岁"
+        else:
+            allowed = f"不小于 {limits.min} 周岁"
+        return f"不符合：{on_date:%Y-%m-%d} 时 {age} 周岁，{chosen}人员年龄须{allowed}"
     return None

@@ -360,11 +360,16 @@ def policy_dirs() -> list[Path]:
 
 def _policy_files() -> dict[str, Path]:
     """id -> file; user directories win over the built-in ones."""
+    dirs = tuple(d for d in policy_dirs() if d.is_dir())
+    return _scan(dirs, tuple(d.stat().st_mtime_ns for d in dirs))
+
+
+@lru_cache(maxsize=8)
+def _scan(dirs: tuple[Path, ...], mtimes: tuple[int, ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for directory in policy_dirs():
-        if directory.is_dir():
-            for path in sorted(directory.glob("*.toml")):
-                found.setdefault(path.stem, path)
+    for directory in dirs:
+        for path in sorted(directory.glob("*.toml")):
+            found.setdefault(path.stem, path)
     return found
 
 
