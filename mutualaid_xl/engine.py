@@ -225,7 +225,7 @@ def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
             )
         else:
             lines.add(f"期内 {covered} 天 / 共 {stay.days} 天：本方案不按天数折算")
-    payable = base > 0
+    payable = base > 0  # the minimum top-up applies only to a claim with something to subsidise
 
     benefit = ZERO
     if rules.base != "none":
@@ -263,7 +263,8 @@ def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
     allowance = ZERO
     if rules.allowance is not None:
         allowance = _allowance(policy, rules.allowance, stay, allowance_days, lines)
-        payable = payable or allowance > 0
+        if rules.base == "none":
+            payable = allowance > 0  # allowance-only schemes: a paid day makes the claim payable
 
     room = None
     if cap is not None and cap.per_period is not None:
