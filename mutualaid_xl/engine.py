@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from .errors import InputError, NotConfiguredError
 from .idcard import age_on, normalize_id
-from .money import round_half_up, yuan
+from .money import round_down, round_half_up, yuan
 from .policy import Allowance, Policy, by_category, normalize_category
 
 ZERO = Fraction(0)
@@ -266,10 +266,10 @@ def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
         if rules.base == "none":
             payable = allowance > 0  # allowance-only schemes: a paid day makes the claim payable
 
-    room = None
+    room = room_before = None
     if cap is not None and cap.per_period is not None:
         limit = Fraction(by_category(cap.per_period, stay.category, "期内封顶", policy.id))
-        room = max(ZERO, limit - Fraction(stay.paid_before))
+        room = room_before = max(ZERO, limit - Fraction(stay.paid_before))
         what = "补助金与住院补贴" if cap.includes_allowance else "补助金"
         capped_benefit = min(benefit, room)
         capped_allowance = min(allowance, room - capped_benefit) if cap.includes_allowance else allowance
@@ -303,6 +303,10 @@ def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
     amount = round_half_up(total, rules.rounding_unit)
     cap_part_exact = benefit + topup + (allowance if cap is not None and cap.includes_allowance else ZERO)
     cap_part = round_half_up(cap_part_exact, rules.rounding_unit)
+    if room_before is not None and cap_part > room_before:
+        # rounding up must not break the cap (e.g. whole-yuan rounding next to the limit)
+        amount, cap_part = round_down(total, rules.rounding_unit), round_down(cap_part_exact, rules.rounding_unit)
+        lines.add("四舍五入后将超过封顶余额，改为舍去尾数", "封顶处舍尾")
     parts = [f"补助金 {yuan(benefit)}"]
     if rules.allowance is not None:
         parts.append(f"住院补贴 {yuan(allowance)}")

@@ -24,6 +24,13 @@ def round_half_up(value: Decimal | Fraction | int, unit: Decimal = FEN) -> Decim
     return result.quantize(FEN) if unit < 1 else result.quantize(Decimal(1))
 
 
+def round_down(value: Decimal | Fraction | int, unit: Decimal = FEN) -> Decimal:
+    """Round a non-negative exact value down to a multiple of ``unit``."""
+    units = to_fraction(value) / to_fraction(unit)
+    result = Decimal(units.numerator // units.denominator) * unit
+    return result.quantize(FEN) if unit < 1 else result.quantize(Decimal(1))
+
+
 def yuan(value: Decimal | Fraction | int) -> str:
     """Display an amount as 12,345.67 (rounded half-up to the fen for display only)."""
     return f"{round_half_up(value):,.2f}"

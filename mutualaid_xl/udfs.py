@@ -32,32 +32,29 @@ def _message(error: MutualAidError) -> str:
 
 
 def _as_grid(value):
-    """A range as a list of rows; None for a single value (a 1x1 range counts as single)."""
+    """A range as a list of rows; None for a single value."""
     if not isinstance(value, (list, tuple)):
         return None
-    rows = [list(row) if isinstance(row, (list, tuple)) else [row] for row in value]
-    if len(rows) == 1 and len(rows[0]) == 1:
-        return None
-    return rows
-
-
-def _single(value):
-    while isinstance(value, (list, tuple)) and len(value) == 1:
-        value = value[0]
-    return value
+    return [list(row) if isinstance(row, (list, tuple)) else [row] for row in value]
 
 
 def _broadcast(row_function, required: tuple[str, ...], **arguments):
-    """Apply ``row_function`` cell by cell over the arguments' common shape."""
+    """Apply ``row_function`` cell by cell over the arguments' common shape.
+
+    Single values and 1x1 ranges are broadcast; the result is a single value when no
+    argument was a range, else a range of the common shape.
+    """
     grids = {name: grid for name, value in arguments.items() if (grid := _as_grid(value)) is not None}
+    scalars = {k: v for k, v in arguments.items() if k not in grids}
     if not grids:
-        return _one(row_function, required, {k: _single(v) for k, v in arguments.items()})
+        return _one(row_function, required, scalars)
     shapes = {name: (len(grid), len(grid[0]) if grid else 0) for name, grid in grids.items()}
-    shape = next(iter(shapes.values()))
-    if any(s != shape for s in shapes.values()):
-        detail = "，".join(f"{name} {r}行×{c}列" for name, (r, c) in shapes.items())
+    big = {name: shape for name, shape in shapes.items() if shape != (1, 1)}
+    shape = next(iter(big.values()), (1, 1))
+    if any(s != shape for s in big.values()):
+        detail = "，".join(f"{name} {r}行×{c}列" for name, (r, c) in big.items())
         return ERROR_PREFIX + f"各区域大小不一致（{detail}）"
-    scalars = {k: _single(v) for k, v in arguments.items() if k not in grids}
+    scalars.update({name: grids.pop(name)[0][0] for name in list(grids) if name not in big})
     return [
         [
             _one(row_function, required, {**scalars, **{k: g[r][c] for k, g in grids.items()}})
