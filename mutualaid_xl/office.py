@@ -1,0 +1,206 @@
+"""LibreOffice headless: .docx/.xlsx -> PDF, and .xlsx recalculation.
+
+Every run uses a private, throw-away profile (``-env:UserInstallation``) so that parallel
+runs, or a LibreOffice the clerk has open, do not collide; many files are converted per
+start because start-up dominates the cost.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .errors import FileFormatError, InputError, MutualAidError, ToolMissingError
+
+INSTALL_HINT = (
+    "未找到 LibreOffice，无法导出 PDF 或重算公式。请安装 LibreOffice："
+    "Debian/Ubuntu 执行 sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk；"
+    "Windows/macOS 从 https://www.libreoffice.org 下载安装；"
+    "或用环境变量 MUTUALAID_SOFFICE 指定 soffice 程序的完整路径。"
+)
+
+_CANDIDATES = (
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice/program/soffice",
+)
+
+# Calc's "recalculation on file load" settings: 0 = always, 1 = never, 2 = ask.
+_RECALC_ALWAYS_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+_XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
+
+
+def find_soffice() -> Path:
+    """The soffice executable: $MUTUALAID_SOFFICE, then PATH, then the usual install places."""
+    configured = os.environ.get("MUTUALAID_SOFFICE")
+    if configured:
+        if Path(configured).is_file():
+            return Path(configured)
+        raise ToolMissingError(f"环境变量 MUTUALAID_SOFFICE 指向的程序不存在：{configured}。" + INSTALL_HINT)
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    for candidate in _CANDIDATES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise ToolMissingError(INSTALL_HINT)
+
+
+def default_timeout(count: int) -> float:
+    """Seconds allowed for one LibreOffice start converting ``count`` files."""
+    return 60.0 + 10.0 * count
+
+
+def backup_name(path: Path) -> Path:
+    """NAME.bak-YYYYmmdd-HHMMSS.ext beside ``path`` (a new name if that one is taken)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
+    return candidate
+
+
+def install_file(produced: Path, dst: Path) -> Path:
+    """Move ``produced`` to ``dst`` atomically; an existing ``dst`` is kept as a backup."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=dst.suffix + ".tmp", dir=dst.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(produced, tmp)
+        if dst.exists():
+            os.replace(dst, backup_name(dst))
+        os.replace(tmp, dst)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return dst
+
+
+def _run(soffice: Path, profile: Path, args: Sequence[str], timeout: float) -> subprocess.CompletedProcess:
+    command = [
+        str(soffice),
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        *args,
+    ]
+    posix = sys.platform != "win32"
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        start_new_session=posix,  # soffice forks soffice.bin: kill the whole group on timeout
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.communicate()
+        raise MutualAidError(f"LibreOffice 在 {timeout:.0f} 秒内未完成转换，已终止。请检查文件是否过大或损坏后重试。") from None
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def _batches(files: Sequence[Path]) -> list[list[Path]]:
+    """Split so that no two files in one batch share a stem (their outputs would clash)."""
+    batches: list[list[Path]] = []
+    for f in files:
+        for batch in batches:
+            if all(g.stem != f.stem for g in batch):
+                batch.append(f)
+                break
+        else:
+            batches.append([f])
+    return batches
+
+
+def convert(
+    files: Iterable[Path | str],
+    target: str,
+    outdir: Path | str | None = None,
+    *,
+    timeout: float | None = None,
+    recalc: bool = False,
+) -> list[Path]:
+    """Convert ``files`` with LibreOffice, one start per batch; returns the produced paths.
+
+    ``target`` is an extension, optionally with a filter ("pdf", "xlsx:Calc MS Excel 2007 XML").
+    Output goes beside each input, or into ``outdir``; an existing output is kept as a backup.
+    """
+    sources = [Path(f) for f in files]
+    for src in sources:
+        if not src.is_file():
+            raise InputError("文件不存在。", file=str(src))
+    if not sources:
+        return []
+    soffice = find_soffice()
+    ext = target.split(":", 1)[0]
+    results: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="mutualaid-lo-") as work:
+        work_dir = Path(work)
+        profile = work_dir / "profile"
+        if recalc:
+            (profile / "user").mkdir(parents=True)
+            (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_ALWAYS_XCU, encoding="utf-8")
+        for i, batch in enumerate(_batches(sources)):
+            produced_dir = work_dir / f"out{i}"
+            produced_dir.mkdir()
+            limit = timeout if timeout is not None else default_timeout(len(batch))
+            done = _run(
+                soffice,
+                profile,
+                ["--convert-to", target, "--outdir", str(produced_dir), *[str(s.resolve()) for s in batch]],
+                limit,
+            )
+            for src in batch:
+                produced = produced_dir / f"{src.stem}.{ext}"
+                if not produced.is_file():
+                    detail = (done.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+                    reason = f"（LibreOffice：{detail[-1]}）" if detail else ""
+                    raise FileFormatError(f"LibreOffice 未能将文件转换为 {ext}，文件可能已损坏或不是 Office 文档{reason}。", file=str(src))
+                dest_dir = Path(outdir) if outdir is not None else src.parent
+                results.append(install_file(produced, dest_dir / produced.name))
+    return results
+
+
+def to_pdf(files: Iterable[Path | str], outdir: Path | str | None = None, *, timeout: float | None = None) -> list[Path]:
+    """Export .docx/.xlsx files to PDF beside them (or into ``outdir``) with one LibreOffice start."""
+    return convert(files, "pdf", outdir, timeout=timeout)
+
+
+def recalculate_xlsx(src: Path, dst: Path, *, timeout: float | None = None) -> Path:
+    """Let LibreOffice recalculate every formula of ``src`` on load and save the result as ``dst`` (.xlsx).
+
+    Cached values written by openpyxl are empty; after this, readers that only see cached
+    values (python-calamine, previews, e-mail clients) show the computed numbers.
+    ``src`` is never modified; an existing ``dst`` (even ``src`` itself) is kept as a backup.
+    """
+    src, dst = Path(src), Path(dst)
+    with tempfile.TemporaryDirectory(prefix="mutualaid-recalc-") as tmp:
+        (produced,) = convert([src], _XLSX_FILTER, tmp, timeout=timeout, recalc=True)
+        return install_file(produced, dst)
