@@ -120,38 +120,30 @@ def _subsidy_args(f):
     return xw.func(f)
 
 
-def _subsidy_udf(pick, required=("self_pay", "days")):
-    def run(**values):
-        return _broadcast(lambda **v: pick(_subsidy_result(**v)), required, **values)
-
-    return run
+def _subsidy_cells(pick, arguments: dict):
+    """SUBSIDY-style functions share arguments; ``pick`` takes what to show from the result."""
+    return _broadcast(lambda **v: pick(_subsidy_result(**v)), ("self_pay", "days"), **arguments)
 
 
 @_subsidy_args
 def SUBSIDY(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
             total_cost=None, shares=1):
     """职工互助：一次住院的应付金额（补助金+住院补贴，含保底与封顶），按方案四舍五入到分。"""
-    return _subsidy_udf(lambda r: float(r.amount))(
-        self_pay=self_pay, days=days, years=years, first_stay=first_stay, paid_before=paid_before,
-        policy=policy, covered_days=covered_days, total_cost=total_cost, shares=shares)
+    return _subsidy_cells(lambda r: float(r.amount), locals())
 
 
 @_subsidy_args
 def SUBSIDY_DETAIL(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
                    total_cost=None, shares=1):
     """职工互助：一次住院补助的计算说明（分段、补贴、保底、封顶），参数同 SUBSIDY。"""
-    return _subsidy_udf(lambda r: r.summary)(
-        self_pay=self_pay, days=days, years=years, first_stay=first_stay, paid_before=paid_before,
-        policy=policy, covered_days=covered_days, total_cost=total_cost, shares=shares)
+    return _subsidy_cells(lambda r: r.summary, locals())
 
 
 @_subsidy_args
 def SUBSIDY_CAP_PART(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
                      total_cost=None, shares=1):
     """职工互助：本次应付金额中计入期内封顶的部分（用于累计“已付补助金”），参数同 SUBSIDY。"""
-    return _subsidy_udf(lambda r: float(r.cap_part))(
-        self_pay=self_pay, days=days, years=years, first_stay=first_stay, paid_before=paid_before,
-        policy=policy, covered_days=covered_days, total_cost=total_cost, shares=shares)
+    return _subsidy_cells(lambda r: float(r.cap_part), locals())
 
 
 @xw.func
