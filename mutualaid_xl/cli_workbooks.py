@@ -29,11 +29,11 @@ def build(
         results = build_templates(directory, policy)
     except MutualAidError as error:
         fail(error)
-    table = Table(title=f"工作簿模板（方案 {escape(policy)}）")
+    table = Table(title=f"工作簿模板：{escape(str(directory))}（方案 {escape(policy)}）")
     table.add_column("文件")
     table.add_column("结果")
     for path, outcome in results:
-        table.add_row(escape(str(path)), escape(outcome))
+        table.add_row(escape(path.name), escape(outcome))
     console.print(table)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -208,7 +208,7 @@ LEDGER = Layout(
         Column("active", "在职", 9, COUNT, check=("whole", 0), total="sum", group="参互人数"),
         Column("retired", "退休", 9, COUNT, check=("whole", 0), total="sum", group="参互人数"),
         Column("ratio", "在职参互比例", 10, RATIO,
-               '=IF(N(${staff}{r})=0,"",${active}{r}/${staff}{r})', total="same"),
+               '=IF(OR(N(${staff}{r})=0,${active}{r}=""),"",${active}{r}/${staff}{r})', total="same"),
         Column("amount", "互助金总额", 13, MONEY, check=("decimal", 0), total="sum"),
     ),
 )
@@ -236,7 +236,8 @@ TASKS = Layout(
         Column("unit", "单位", 34, fixed=True),
         Column("target", "{year}年目标任务（人）", 14, COUNT, fixed=True, total="sum"),
         Column("done", "完成人数", 12, COUNT, check=("whole", 0), total="sum"),
-        Column("rate", "完成率", 10, RATIO, '=IF(N(${target}{r})=0,"",${done}{r}/${target}{r})', total="same"),
+        Column("rate", "完成率", 10, RATIO, '=IF(OR(N(${target}{r})=0,${done}{r}=""),"",${done}{r}/${target}{r})',
+               total="same"),
     ),
 )
 
@@ -476,7 +477,7 @@ def _settings_sheet(wb: Workbook, policy: Policy, *, with_date: bool):
         cell.font = _font()
         ws[f"C{row}"] = note
         ws[f"C{row}"].alignment = _LEFT
-        wb.defined_names[name] = DefinedName(name, attr_text=f"{SETTINGS_SHEET}!${ref[0]}${ref[1:]}")
+        wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(SETTINGS_SHEET)}!${ref[0]}${ref[1:]}")
     ids = ",".join(p.id for p in list_policies())
     dv = DataValidation(type="list", formula1=f'"{ids}"', allow_blank=False, errorStyle="warning",
                         errorTitle="未知方案", error="不是内置方案；若是自备方案（MUTUALAID_POLICY_PATH）可继续")

@@ -1,0 +1,183 @@
+"""The templates' built-in formulas, recalculated by LibreOffice with sample rows filled in.
+
+LibreOffice cannot run our Python functions (FEE, SUBSIDY_CAP_PART...), so those cells get
+plain numbers here, as Excel would show them; everything else is computed by LibreOffice.
+All people are synthetic (area code 990101 does not exist).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from mutualaid_xl import office
+from mutualaid_xl import workbook_templates as wt
+from mutualaid_xl.idcard import age_on, birth_date, check_char, normalize_id, sex
+from mutualaid_xl.policy import DEFAULT_POLICY_ID, get_policy
+
+pytestmark = pytest.mark.libreoffice
+
+
+def fake_id(birth: str, sequence: str) -> str:
+    first17 = f"990101{birth}{sequence}"
+    return first17 + check_char(first17)
+
+
+# Two members whose IDs share the first 15 digits: Excel's COUNTIFS/SUMIFS would compare them
+# as numbers (15 significant digits) without the &"*" the templates add (LibreOffice does not
+# have that flaw, so test_workbook_templates.py pins the &"*" in the formula text).
+A, B, C = fake_id("19800101", "001"), fake_id("19800101", "011"), fake_id("19750615", "022")
+ROSTER_PEOPLE = [  # name, id, category, membership, fee as FEE() would show it
+    ("甲一", fake_id("19800229", "001"), "在职", "续互", 100),
+    ("乙二", fake_id("19610501", "002"), "退休", "新参互", 400),
+    ("丙三", fake_id("19900101", "013"), "在职", "未参", None),
+    ("丁四", "990101610502002", "在职", "续互", 100),      # old 15-digit number, born 1961-05-02
+    ("戊五", fake_id("20050502", "024"), "在职", "新参互", 100),
+    ("己六", fake_id("19950315", "035"), "退休", "未参", None),
+]
+CLAIMS_ROWS = [  # id, admitted, discharged, the SUBSIDY_CAP_PART value Excel would show
+    (A, dt.date(2021, 6, 1), dt.date(2021, 6, 10), Decimal("1000.10")),
+    (B, dt.date(2021, 6, 1), dt.date(2021, 6, 1), Decimal("500.25")),
+    (A, dt.date(2021, 7, 1), dt.date(2021, 7, 5), Decimal("2000.30")),
+    (C, dt.date(2021, 7, 3), dt.date(2021, 7, 4), Decimal("200")),
+    (B, dt.date(2021, 8, 1), dt.date(2021, 8, 20), Decimal("0.45")),
+    (A, dt.date(2021, 9, 9), dt.date(2021, 9, 1), Decimal("0")),
+]
+LEDGER_ROWS = [("单位甲", 100, 75, 3, Decimal("8700.00")), ("单位乙", 40, 40, 0, Decimal("4000.00")),
+               ("单位丙", None, 0, 2, Decimal("800.00")), ("单位丁", 7, 5, 1, Decimal("900.50"))]
+SUMMARY_ROWS = [("代办点一", 12, 800, 150, 900, 50, Decimal("110000.00")),
+                ("代办点二", 3, 100, 20, 110, 10, Decimal("15000.40"))]
+DONE = {0: 183888, 4: 100000, 19: 20000}   # 完成人数 by unit index
+
+
+def fill(ws, layout: wt.Layout, rows: list[dict]):
+    for offset, values in enumerate(rows):
+        for key, value in values.items():
+            if value is not None:
+                ws[f"{layout.letter(key)}{layout.first_row + offset}"] = value
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory) -> dict[str, openpyxl.Workbook]:
+    base = tmp_path_factory.mktemp("recalc")
+    wt.build(base / "templates")
+    filled, out = base / "filled", base / "out"
+    filled.mkdir()
+
+    def edit(name, change):
+        wb = openpyxl.load_workbook(base / "templates" / name)
+        change(wb)
+        wb.save(filled / name)
+
+    edit(wt.ROSTER.file, lambda wb: fill(wb[wt.ROSTER.sheet], wt.ROSTER, [
+        dict(name=n, id_number=i, category=c, membership=m, fee=f) for n, i, c, m, f in ROSTER_PEOPLE]))
+    edit(wt.CLAIMS.file, lambda wb: fill(wb[wt.CLAIMS.sheet], wt.CLAIMS, [
+        dict(name="某", id_number=i, admitted=a, discharged=d, cap_part=float(p)) for i, a, d, p in CLAIMS_ROWS]))
+    edit(wt.LEDGER.file, lambda wb: fill(wb[wt.LEDGER.sheet], wt.LEDGER, [
+        dict(unit=u, staff=s, active=a, retired=r, amount=float(m)) for u, s, a, r, m in LEDGER_ROWS]))
+    edit(wt.SUMMARY.file, lambda wb: fill(wb[wt.SUMMARY.sheet], wt.SUMMARY, [
+        dict(agent=g, units=u, renewed=rn, new=n, active=a, retired=r, amount=float(m))
+        for g, u, rn, n, a, r, m in SUMMARY_ROWS]))
+    edit(wt.TASKS.file, lambda wb: fill(wb[wt.TASKS.sheet], wt.TASKS, [
+        dict(done=DONE.get(i)) for i in range(20)]))
+
+    def application(wb):
+        ws = wb[wt.APPLICATION_SHEET]
+        for key, value in dict(staff=80, insured=78, renewed=50, new=13, active=60, retired=3).items():
+            ws[wt.APPLICATION_CELLS[key]] = value
+
+    edit(wt.APPLICATION_FILE, application)
+    office.convert(sorted(filled.iterdir()), "xlsx:Calc MS Excel 2007 XML", out, recalc=True)
+    return {p.name: openpyxl.load_workbook(p, data_only=True) for p in out.iterdir()}
+
+
+def money(value) -> Decimal:
+    return Decimal(str(round(value, 2))).quantize(Decimal("0.01"))
+
+
+def column(ws, layout: wt.Layout, key: str, count: int) -> list:
+    letter = layout.letter(key)
+    return [ws[f"{letter}{layout.first_row + i}"].value for i in range(count)]
+
+
+def test_roster_derives_sex_birth_and_age_from_the_id(recalculated):
+    ws = recalculated[wt.ROSTER.file][wt.ROSTER.sheet]
+    on = get_policy(DEFAULT_POLICY_ID).dates.enrolment_start     # the 参互日期 default
+    n = len(ROSTER_PEOPLE)
+    ids = [normalize_id(p[1]) for p in ROSTER_PEOPLE]
+    assert column(ws, wt.ROSTER, "sex", n) == [sex(i) for i in ids]
+    assert [d.date() for d in column(ws, wt.ROSTER, "birth", n)] == [birth_date(i) for i in ids]
+    assert column(ws, wt.ROSTER, "age", n) == [age_on(i, on) for i in ids]
+    # values a clerk checks by hand: born 1980-02-29 is 41 on 2021-05-01; 1961-05-02 is still 59
+    assert column(ws, wt.ROSTER, "age", n)[0] == 41 and column(ws, wt.ROSTER, "age", n)[3] == 59
+    assert column(ws, wt.ROSTER, "sex", n)[:4] == ["男", "女", "男", "女"]
+    assert column(ws, wt.ROSTER, "seq", n) == list(range(1, n + 1))
+
+
+def test_roster_marks_non_participants_and_counts(recalculated):
+    ws = recalculated[wt.ROSTER.file][wt.ROSTER.sheet]
+    assert column(ws, wt.ROSTER, "fee", len(ROSTER_PEOPLE))[2] == "未参"
+    assert column(ws, wt.ROSTER, "eligible", len(ROSTER_PEOPLE))[2] is None
+    counts = {label: ws[ref].value for label, (ref, _f, _m) in wt.ROSTER_COUNTS.items()}
+    assert counts == {"在职参互": 3, "退休参互": 1, "未参": 2, "互助金合计": 700}
+    assert ws["H2"].value == DEFAULT_POLICY_ID
+
+
+def test_roster_blank_rows_stay_blank(recalculated):
+    ws = recalculated[wt.ROSTER.file][wt.ROSTER.sheet]
+    for row in (wt.ROSTER.first_row + len(ROSTER_PEOPLE), wt.ROSTER.last_row):
+        assert [ws.cell(row=row, column=c).value for c in range(1, wt.ROSTER.width + 1)] == [None] * wt.ROSTER.width
+
+
+def test_claims_first_stay_paid_before_and_days(recalculated):
+    ws = recalculated[wt.CLAIMS.file][wt.CLAIMS.sheet]
+    n = len(CLAIMS_ROWS)
+    assert column(ws, wt.CLAIMS, "first_stay", n) == [True, True, False, True, False, False]
+    paid = [money(v) for v in column(ws, wt.CLAIMS, "paid_before", n)]
+    assert paid == [Decimal("0.00"), Decimal("0.00"), Decimal("1000.10"), Decimal("0.00"), Decimal("500.25"),
+                    Decimal("3000.40")]
+    assert column(ws, wt.CLAIMS, "days", n) == [9, 1, 4, 1, 19, "出院早于入院"]
+    assert column(ws, wt.CLAIMS, "seq", n) == list(range(1, n + 1))
+    blank = wt.CLAIMS.first_row + n
+    assert [ws.cell(row=blank, column=c).value for c in range(1, wt.CLAIMS.width + 1)] == [None] * wt.CLAIMS.width
+
+
+def test_ledger_totals_and_ratios(recalculated):
+    ws = recalculated[wt.LEDGER.file][wt.LEDGER.sheet]
+    assert column(ws, wt.LEDGER, "ratio", 4) == [0.75, 1, None, pytest.approx(5 / 7, rel=1e-12)]
+    total = wt.LEDGER.total_row
+    assert [ws[f"{wt.LEDGER.letter(k)}{total}"].value for k in ("staff", "active", "retired")] == [147, 120, 6]
+    assert ws[f"{wt.LEDGER.letter('ratio')}{total}"].value == pytest.approx(120 / 147, rel=1e-12)
+    assert money(ws[f"{wt.LEDGER.letter('amount')}{total}"].value) == Decimal("14400.50")
+    assert column(ws, wt.LEDGER, "seq", 5) == [1, 2, 3, 4, None]
+
+
+def test_annual_summary_totals(recalculated):
+    ws = recalculated[wt.SUMMARY.file][wt.SUMMARY.sheet]
+    total = wt.SUMMARY.total_row
+    values = [ws[f"{wt.SUMMARY.letter(k)}{total}"].value for k in ("units", "renewed", "new", "active", "retired")]
+    assert values == [15, 900, 170, 1010, 60]
+    assert money(ws[f"{wt.SUMMARY.letter('amount')}{total}"].value) == Decimal("125000.40")
+
+
+def test_task_allocation_completion_rates(recalculated):
+    ws = recalculated[wt.TASKS.file][wt.TASKS.sheet]
+    targets = [u.target for u in get_policy(DEFAULT_POLICY_ID).targets.units]
+    rates = column(ws, wt.TASKS, "rate", 20)
+    assert rates[0] == 1 and rates[4] == pytest.approx(100000 / 144438, rel=1e-12)
+    assert rates[19] == pytest.approx(20000 / 31755, rel=1e-12)
+    assert rates[1] is None                      # not reported yet: blank, not 0%
+    total = wt.TASKS.total_row
+    assert ws[f"{wt.TASKS.letter('target')}{total}"].value == sum(targets)
+    assert ws[f"{wt.TASKS.letter('done')}{total}"].value == sum(DONE.values())
+    assert ws[f"{wt.TASKS.letter('rate')}{total}"].value == pytest.approx(sum(DONE.values()) / sum(targets), rel=1e-12)
+
+
+def test_application_form_ratio_and_total(recalculated):
+    ws = recalculated[wt.APPLICATION_FILE][wt.APPLICATION_SHEET]
+    assert ws[wt.APPLICATION_CELLS["ratio"]].value == 0.75
+    assert ws[wt.APPLICATION_CELLS["members"]].value == 63
