@@ -72,6 +72,7 @@ class Layout:
     total_row: int | None = None
     landscape: bool = True
     freeze_cols: int = 2
+    row_height: float | None = None   # paper forms get room for handwriting; long lists keep Excel's default
     letters: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -182,7 +183,8 @@ CLAIMS = Layout(
         Column("total_cost", "总费用", 11, MONEY, check=("decimal", 0)),
         Column("years", "连续参互年数", 8, COUNT, check=("whole", 1)),
         Column("shares", "份数", 6, COUNT, check=("whole", 1)),
-        Column("first_stay", "首次住院", 8, formula='=IF(${id_number}{r}="","",COUNTIFS(' + _SAME_ID_BEFORE + ")=0)"),
+        Column("first_stay", "首次住院", 8,
+               formula='=IF(${id_number}{r}="","",IF(COUNTIFS(' + _SAME_ID_BEFORE + '),"否","是"))'),
         Column("paid_before", "已付补助金", 11, MONEY,
                '=IF(${id_number}{r}="","",SUMIFS(${cap_part}${h}:${cap_part}{p},' + _SAME_ID_BEFORE + "))"),
         Column("cap_part", "计入封顶金额", 11, MONEY, _udf("SUBSIDY_CAP_PART")),
@@ -200,7 +202,7 @@ CLAIMS_HELP = (
 
 LEDGER = Layout(
     file="unit_ledger.xlsx", sheet="参互单位台账", title="职工住院医疗互助保障活动参互单位台账",
-    header_row=4, first_row=5, last_row=104, total_row=105, landscape=False,
+    header_row=4, first_row=5, last_row=104, total_row=105, landscape=False, row_height=20,
     columns=(
         _seq("unit"),
         Column("unit", "参互单位名称", 30, wrap=True),
@@ -215,7 +217,7 @@ LEDGER = Layout(
 
 SUMMARY = Layout(
     file="annual_summary.xlsx", sheet="年度参互汇总表", title="年度参互汇总表",
-    header_row=3, first_row=4, last_row=53, total_row=54, landscape=False,
+    header_row=3, first_row=4, last_row=53, total_row=54, landscape=False, row_height=20,
     columns=(
         _seq("agent"),
         Column("agent", "代办点名称", 24, wrap=True),
@@ -230,7 +232,7 @@ SUMMARY = Layout(
 
 TASKS = Layout(
     file="task_allocation.xlsx", sheet="工作任务分配表", title="职工互助保障活动工作任务分配表",
-    header_row=3, first_row=4, last_row=23, total_row=24, landscape=False,
+    header_row=3, first_row=4, last_row=23, total_row=24, landscape=False, row_height=20,
     columns=(
         Column("seq", "序号", 6, COUNT, fixed=True),
         Column("unit", "单位", 34, fixed=True),
@@ -243,7 +245,7 @@ TASKS = Layout(
 
 STATS = Layout(
     file="operation_stats.xlsx", sheet="运行情况统计表", title="＿＿＿＿年度职工大病医疗互助活动运行情况统计表",
-    header_row=4, first_row=5, last_row=9, freeze_cols=1,
+    header_row=4, first_row=5, last_row=9, freeze_cols=1, row_height=24,
     columns=(
         Column("period", "互助期", 12),
         Column("members", "参与职工人数", 11, COUNT, check=("whole", 0)),
@@ -353,7 +355,7 @@ def _page(ws, *, landscape: bool, title_rows: str | None, area: str):
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top, ws.page_margins.bottom, ws.page_margins.footer = 0.6, 0.8, 0.3
     if title_rows:
         ws.print_title_rows = title_rows
     ws.print_area = area
@@ -386,7 +388,8 @@ def _headers(ws, layout: Layout, header_text):
             members = [i for i, c in enumerate(layout.columns, 1) if c.group == column.group]
             ws.merge_cells(f"{get_column_letter(members[0])}{top}:{get_column_letter(members[-1])}{top}")
             ws[f"{letter}{top}"].value = column.group
-    ws.row_dimensions[layout.header_row].height = 30 if top != layout.header_row else 42
+    for row in range(top, layout.header_row + 1):
+        ws.row_dimensions[row].height = 24 if top != layout.header_row else 42
 
 
 def _body(ws, layout: Layout):
@@ -396,6 +399,8 @@ def _body(ws, layout: Layout):
         if column.fmt in (MONEY, RATIO):
             align = Alignment(horizontal="right", vertical="center")
         for row in range(layout.first_row, layout.last_row + 1):
+            if index == 1 and layout.row_height:
+                ws.row_dimensions[row].height = layout.row_height
             cell = ws[f"{letter}{row}"]
             cell.number_format, cell.alignment, cell.border = column.fmt, align, _BOX
             cell.font = _font()
@@ -512,6 +517,8 @@ def _roster(policy: Policy) -> Workbook:
     for row in (2, 3):
         for cell in ws[row]:
             cell.font = _font(bold=cell.column <= 2)
+    for ref in ["H2", "J2", *(ref for ref, _f, _m in ROSTER_COUNTS.values())]:
+        ws[ref].alignment = Alignment(horizontal="left")
     eligible = f"{ROSTER.letter('eligible')}{ROSTER.first_row}"
     ws.conditional_formatting.add(
         f"{eligible}:{ROSTER.letter('eligible')}{ROSTER.last_row}",

@@ -218,8 +218,8 @@ def test_claims_register_columns(built):
 
 def test_claims_first_stay_and_paid_before_look_only_at_earlier_rows_of_the_same_id(built):
     ws = load(built, "claims_register.xlsx")["补助登记表"]
-    assert ws["L4"].value == '=IF($C4="","",COUNTIFS($C$3:$C3,$C4&"*")=0)'
-    assert ws["L9"].value == '=IF($C9="","",COUNTIFS($C$3:$C8,$C9&"*")=0)'
+    assert ws["L4"].value == '=IF($C4="","",IF(COUNTIFS($C$3:$C3,$C4&"*"),"否","是"))'
+    assert ws["L9"].value == '=IF($C9="","",IF(COUNTIFS($C$3:$C8,$C9&"*"),"否","是"))'
     assert ws["M9"].value == '=IF($C9="","",SUMIFS($N$3:$N8,$C$3:$C8,$C9&"*"))'
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mutualaid_xl import office
+from mutualaid_xl import office, udfs
 from mutualaid_xl import workbook_templates as wt
 from mutualaid_xl.idcard import age_on, birth_date, check_char, normalize_id, sex
 from mutualaid_xl.policy import DEFAULT_POLICY_ID, get_policy
@@ -39,14 +39,29 @@ ROSTER_PEOPLE = [  # name, id, category, membership, fee as FEE() would show it
     ("戊五", fake_id("20050502", "024"), "在职", "新参互", 100),
     ("己六", fake_id("19950315", "035"), "退休", "未参", None),
 ]
-CLAIMS_ROWS = [  # id, admitted, discharged, the SUBSIDY_CAP_PART value Excel would show
-    (A, dt.date(2021, 6, 1), dt.date(2021, 6, 10), Decimal("1000.10")),
-    (B, dt.date(2021, 6, 1), dt.date(2021, 6, 1), Decimal("500.25")),
-    (A, dt.date(2021, 7, 1), dt.date(2021, 7, 5), Decimal("2000.30")),
-    (C, dt.date(2021, 7, 3), dt.date(2021, 7, 4), Decimal("200")),
-    (B, dt.date(2021, 8, 1), dt.date(2021, 8, 20), Decimal("0.45")),
-    (A, dt.date(2021, 9, 9), dt.date(2021, 9, 1), Decimal("0")),
+CLAIMS_ROWS = [  # id, admitted, discharged, self-pay, consecutive years (nm-2021 rules)
+    (A, dt.date(2021, 6, 1), dt.date(2021, 6, 11), 20000, 3),
+    (B, dt.date(2021, 6, 1), dt.date(2021, 6, 1), 300, 1),
+    (A, dt.date(2021, 7, 1), dt.date(2021, 7, 5), 5000, 3),
+    (C, dt.date(2021, 7, 3), dt.date(2021, 7, 4), 1000, 2),
+    (B, dt.date(2021, 8, 1), dt.date(2021, 8, 21), 300000, 1),
+    (A, dt.date(2021, 9, 9), dt.date(2021, 9, 1), 1000, 3),       # discharge typed before admission
+    (B, dt.date(2021, 9, 1), dt.date(2021, 9, 11), 100000, 1),
 ]
+
+
+def cap_parts_as_excel_shows_them() -> list:
+    """Run SUBSIDY_CAP_PART down the register the way Excel would, row by row."""
+    paid: dict[str, float] = {}
+    shown = []
+    for number, admitted, discharged, self_pay, years in CLAIMS_ROWS:
+        days = "出院早于入院" if discharged < admitted else max(1, (discharged - admitted).days)
+        value = udfs.SUBSIDY_CAP_PART(self_pay, days, years, number not in paid, paid.get(number, 0), DEFAULT_POLICY_ID)
+        shown.append(value)
+        paid[number] = paid.get(number, 0) + (value if isinstance(value, float) else 0)
+    return shown
+
+
 LEDGER_ROWS = [("单位甲", 100, 75, 3, Decimal("8700.00")), ("单位乙", 40, 40, 0, Decimal("4000.00")),
                ("单位丙", None, 0, 2, Decimal("800.00")), ("单位丁", 7, 5, 1, Decimal("900.50"))]
 SUMMARY_ROWS = [("代办点一", 12, 800, 150, 900, 50, Decimal("110000.00")),
@@ -76,7 +91,8 @@ def recalculated(tmp_path_factory) -> dict[str, openpyxl.Workbook]:
     edit(wt.ROSTER.file, lambda wb: fill(wb[wt.ROSTER.sheet], wt.ROSTER, [
         dict(name=n, id_number=i, category=c, membership=m, fee=f) for n, i, c, m, f in ROSTER_PEOPLE]))
     edit(wt.CLAIMS.file, lambda wb: fill(wb[wt.CLAIMS.sheet], wt.CLAIMS, [
-        dict(name="某", id_number=i, admitted=a, discharged=d, cap_part=float(p)) for i, a, d, p in CLAIMS_ROWS]))
+        dict(name="某", id_number=i, admitted=a, discharged=d, self_pay=p, years=y, cap_part=cap)
+        for (i, a, d, p, y), cap in zip(CLAIMS_ROWS, cap_parts_as_excel_shows_them())]))
     edit(wt.LEDGER.file, lambda wb: fill(wb[wt.LEDGER.sheet], wt.LEDGER, [
         dict(unit=u, staff=s, active=a, retired=r, amount=float(m)) for u, s, a, r, m in LEDGER_ROWS]))
     edit(wt.SUMMARY.file, lambda wb: fill(wb[wt.SUMMARY.sheet], wt.SUMMARY, [
@@ -136,14 +152,27 @@ def test_roster_blank_rows_stay_blank(recalculated):
 def test_claims_first_stay_paid_before_and_days(recalculated):
     ws = recalculated[wt.CLAIMS.file][wt.CLAIMS.sheet]
     n = len(CLAIMS_ROWS)
-    assert column(ws, wt.CLAIMS, "first_stay", n) == [True, True, False, True, False, False]
+    assert column(ws, wt.CLAIMS, "first_stay", n) == ["是", "是", "否", "是", "否", "否", "否"]
     paid = [money(v) for v in column(ws, wt.CLAIMS, "paid_before", n)]
-    assert paid == [Decimal("0.00"), Decimal("0.00"), Decimal("1000.10"), Decimal("0.00"), Decimal("500.25"),
-                    Decimal("3000.40")]
-    assert column(ws, wt.CLAIMS, "days", n) == [9, 1, 4, 1, 19, "出院早于入院"]
+    # 11000 = A's first stay without its 300 allowance (not counted toward the cap); 190 = 120 + 70 top-up
+    assert paid == [Decimal(x) for x in ("0.00", "0.00", "11000.00", "0.00", "190.00", "13000.00", "217190.00")]
+    assert column(ws, wt.CLAIMS, "days", n) == [10, 1, 4, 1, 20, "出院早于入院", 10]
     assert column(ws, wt.CLAIMS, "seq", n) == list(range(1, n + 1))
     blank = wt.CLAIMS.first_row + n
     assert [ws.cell(row=blank, column=c).value for c in range(1, wt.CLAIMS.width + 1)] == [None] * wt.CLAIMS.width
+
+
+def test_claims_subsidy_from_the_values_libreoffice_derived(recalculated):
+    """SUBSIDY called with what the register's formulas hand it, as Excel would."""
+    wb = recalculated[wt.CLAIMS.file]
+    ws, policy = wb[wt.CLAIMS.sheet], wb[wt.SETTINGS_SHEET][wt.SETTINGS_CELLS[wt.POLICY_NAME]].value
+    amounts = []
+    for offset in range(len(CLAIMS_ROWS)):
+        row = {key: ws[f"{wt.CLAIMS.letter(key)}{wt.CLAIMS.first_row + offset}"].value for key in wt.CLAIMS.letters}
+        amounts.append(udfs.SUBSIDY(row["self_pay"], row["days"], row["years"], row["first_stay"], row["paid_before"],
+                                    policy, row["covered_days"], row["total_cost"], row["shares"]))
+    assert amounts[:5] + amounts[6:] == [11300.0, 200.0, 2000.0, 420.0, 217000.0, 32810.0]   # last one hits the cap
+    assert amounts[5].startswith("#错误") and "住院天数" in amounts[5]
 
 
 def test_ledger_totals_and_ratios(recalculated):
