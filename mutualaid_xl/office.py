@@ -78,14 +78,15 @@ def backup_name(path: Path) -> Path:
     return candidate
 
 
-def install_file(produced: Path, dst: Path) -> Path:
-    """Move ``produced`` to ``dst`` atomically; an existing ``dst`` is kept as a backup."""
+def install_bytes(data: bytes, dst: Path) -> Path:
+    """Write ``data`` to ``dst`` through a temp file in the same folder; an existing ``dst`` is kept as a backup."""
+    dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=dst.suffix + ".tmp", dir=dst.parent)
-    os.close(fd)
     tmp = Path(tmp_name)
     try:
-        shutil.copyfile(produced, tmp)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         if dst.exists():
             os.replace(dst, backup_name(dst))
         os.replace(tmp, dst)
@@ -93,6 +94,11 @@ def install_file(produced: Path, dst: Path) -> Path:
         if tmp.exists():
             tmp.unlink()
     return dst
+
+
+def install_file(produced: Path, dst: Path) -> Path:
+    """Move ``produced`` to ``dst`` atomically; an existing ``dst`` is kept as a backup."""
+    return install_bytes(Path(produced).read_bytes(), dst)
 
 
 def _run(soffice: Path, profile: Path, args: Sequence[str], timeout: float) -> subprocess.CompletedProcess:

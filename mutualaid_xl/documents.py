@@ -1,0 +1,468 @@
+"""Render Word documents from the templates: notices, forms, summary tables, public lists.
+
+Data comes from an .xlsx workbook, a TOML or a JSON file (or a plain dict from other code).
+Templates are rendered by docxtpl in a sandboxed Jinja environment with autoescape, so text
+with ``&``, ``<`` or quotes survives and a template edited by a clerk cannot run code;
+every template variable must be supplied (a missing one is an error naming it, not a blank).
+Public lists mask names and ID numbers here, whatever the template does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from docxtpl import DocxTemplate, RichText
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from . import money, seal
+from .errors import FileFormatError, InputError, MutualAidError
+from .idcard import mask_id, mask_name
+from .office import install_bytes, to_pdf
+from .values import is_blank, parse_date, parse_decimal
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "data" / "doc_templates"
+TEMPLATE_NAMES = ("notice", "application_form", "approval_form", "summary_table", "public_list")
+
+# Fields of each built-in template: name -> Chinese label (what a clerk's sheet may use instead).
+FIELDS: dict[str, dict[str, str]] = {
+    "notice": {
+        "issuer": "发文机关", "doc_number": "发文字号", "title": "标题", "addressees": "主送机关",
+        "body": "正文", "attachments": "附件", "signer": "署名", "date": "成文日期", "cc": "抄送",
+        "printed_by": "印发机关", "printed_date": "印发日期", "issuer_marking": "发文机关标志",
+    },
+    "application_form": {
+        "title": "标题", "period": "互助期", "unit": "单位名称", "unit_code": "单位编码", "agent": "代办员",
+        "phone": "联系电话", "insured_count": "缴纳城镇职工医保人数", "staff_total": "单位总人数",
+        "renew_count": "续互人数", "new_count": "新参互人数", "active_count": "在职参互人数",
+        "retired_count": "退休参互人数", "active_ratio": "在职参互比例", "member_total": "参互总人数",
+        "fee_total": "互助金总额", "fee_note": "互助金交纳标准", "date": "日期",
+    },
+    "approval_form": {
+        "title": "标题", "scheme": "方案", "claim_no": "编号", "member": "姓名", "id_number": "身份证号",
+        "unit": "工作单位", "category": "人员类别", "hospital": "就诊医院", "stay": "住院时间",
+        "days": "住院天数", "self_pay": "统筹内自付", "allowance": "住院补贴", "amount": "补助合计",
+        "bands": "分段补助", "lines": "计算说明", "issuer": "互助机构", "date": "日期",
+    },
+    "summary_table": {
+        "title": "标题", "office_label": "机构类别", "office": "机构名称", "name_label": "名称列标题",
+        "date": "日期", "rows": "明细", "prepared_by": "填表人", "checked_by": "审核人",
+    },
+    "public_list": {
+        "title": "标题", "intro": "说明", "rows": "名单", "period": "公示期", "issuer": "公示单位",
+        "contact": "联系电话", "date": "日期",
+    },
+}
+ROW_FIELDS: dict[str, str] = {
+    "姓名": "name", "名称": "name", "代办点名称": "name", "办事处名称": "name", "单位名称": "name",
+    "身份证号": "id_number", "身份证号码": "id_number", "工作单位": "unit", "单位": "unit",
+    "补助金额": "amount", "金额": "amount", "补助合计": "amount",
+    "参互单位数": "units", "续互人数": "renew", "新参互人数": "new", "在职参互人数": "active",
+    "退休参互人数": "retired", "互助金总额": "fee_total",
+    "分段": "band", "自付费用分段": "band", "段内金额": "base", "补助比例": "ratio", "比例": "ratio",
+}
+DEFAULTS: dict[str, dict[str, object]] = {
+    "notice": {"attachments": [], "cc": ""},
+    "application_form": {"title": "职工医疗互助保障活动参互申请表", "unit_code": "", "agent": "", "phone": ""},
+    "approval_form": {"title": "职工医疗互助补助审批表", "scheme": "", "claim_no": "", "bands": [], "lines": [],
+                      "category": "", "hospital": ""},
+    "summary_table": {"title": "年度参互汇总表", "office_label": "办事处名称", "name_label": "代办点名称",
+                      "prepared_by": "", "checked_by": ""},
+    "public_list": {"intro": "", "contact": ""},
+}
+LIST_FIELDS = {"body", "attachments", "lines"}
+# Fields filled from another one when absent; a missing source is reported instead of them.
+DERIVED = {"issuer_marking": "issuer", "signer": "issuer", "printed_by": "issuer", "printed_date": "date"}
+# Never shown in a public list, whatever the data holds.
+PRIVATE_KEYS = {"diagnosis", "诊断", "疾病", "病种", "病名", "疾病名称", "诊断结果", "phone", "电话", "联系电话",
+                "address", "住址", "bank_account", "银行账号"}
+
+_H1 = re.compile(r"^[一二三四五六七八九十]+、")
+_H2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+_MARKING_WIDTH_PT = 430  # a little under the 156 mm text width
+
+
+# --- Jinja filters ------------------------------------------------------------------------
+
+def _money(value) -> Decimal:
+    return parse_decimal(value, "金额", allow_negative=True)
+
+
+def filter_yuan(value) -> str:
+    return money.yuan(_money(value))
+
+
+def filter_rmb_upper(value) -> str:
+    return money.rmb_upper(_money(value))
+
+
+def filter_cn_date(value) -> str:
+    """2021年4月6日 (Arabic numerals, as GB/T 9704 wants)."""
+    day = parse_date(value, "日期")
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def filter_total(rows, key: str):
+    """Exact sum of ``key`` over table rows (integers stay integers)."""
+    total = sum((_money(row[key]) for row in rows if not is_blank(row.get(key))), Decimal(0))
+    return int(total) if total == total.to_integral_value() else total
+
+
+def jinja_env() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env.filters.update(
+        yuan=filter_yuan, rmb_upper=filter_rmb_upper, cn_date=filter_cn_date, total=filter_total,
+        mask_name=mask_name, mask_id=mask_id,
+    )
+    return env
+
+
+# --- data loading -------------------------------------------------------------------------
+
+def _clean(value):
+    """A cell value as the templates want it: whole floats as int, dates as date, text stripped."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else Decimal(repr(value))
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _is_key_value(header: list) -> bool:
+    first = str(header[0]).strip().lower() if header else ""
+    return first in {"字段", "field", "项目"}
+
+
+@dataclass
+class SheetData:
+    fields: dict[str, object] = field(default_factory=dict)
+    tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    row_numbers: dict[str, list[int]] = field(default_factory=dict)
+
+
+def read_workbook(path: Path) -> SheetData:
+    """Key/value sheets (first header 字段) become fields; other sheets become tables of rows.
+
+    Repeated keys in a key/value sheet make a list (e.g. several 正文 or 附件 rows).
+    """
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises several types for unreadable files
+        raise FileFormatError(f"无法读取工作簿（{error}）。", file=str(path)) from None
+    data = SheetData()
+    for name in workbook.sheet_names:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows = [[_clean(v) for v in row] for row in rows]
+        rows = [row for row in rows if any(not is_blank(v) for v in row)] if rows else []
+        if not rows:
+            continue
+        header = [str(h).strip() if not is_blank(h) else "" for h in rows[0]]
+        if _is_key_value(header):
+            for row in rows[1:]:
+                key = str(row[0]).strip() if row and not is_blank(row[0]) else ""
+                if not key:
+                    continue
+                value = row[1] if len(row) > 1 else ""
+                if key in data.fields:
+                    previous = data.fields[key]
+                    data.fields[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+                else:
+                    data.fields[key] = value
+            continue
+        table, numbers = [], []
+        for number, row in enumerate(rows[1:], start=2):
+            table.append({h: ("" if is_blank(v) else v) for h, v in zip(header, row) if h})
+            numbers.append(number)
+        data.tables[name] = table
+        data.row_numbers[name] = numbers
+    return data
+
+
+def load_data(path: Path | str, sheet: str | None = None) -> dict[str, object]:
+    """Fields for one document from .xlsx, .toml or .json (table sheets become lists of rows)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("数据文件不存在。", file=str(path))
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            with open(path, "rb") as handle:
+                return tomllib.load(handle)
+        if suffix == ".json":
+            with open(path, encoding="utf-8-sig") as handle:
+                loaded = json.load(handle, parse_float=Decimal)
+            if not isinstance(loaded, dict):
+                raise FileFormatError("JSON 顶层应为对象（{…}），每个键是一个字段。", file=str(path))
+            return loaded
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise FileFormatError(f"文件格式有误：{error}", file=str(path)) from None
+    if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        data = read_workbook(path)
+        result = dict(data.fields)
+        tables = data.tables
+        if sheet is not None:
+            if sheet not in tables:
+                raise InputError(f"工作簿中没有表格工作表「{sheet}」。", file=str(path), sheet=sheet)
+            tables = {sheet: tables[sheet]}
+        if len(tables) == 1:
+            result["rows"] = next(iter(tables.values()))
+        else:
+            result.update(tables)
+        return result
+    raise InputError("数据文件应为 .xlsx、.toml 或 .json。", file=str(path))
+
+
+# --- preparing the context ----------------------------------------------------------------
+
+def template_key(template: Path | str) -> str:
+    return Path(template).stem
+
+
+def _as_list(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    if isinstance(value, (list, tuple)):
+        out = []
+        for item in value:
+            out.extend(_as_list(item) if isinstance(item, str) else [item])
+        return out
+    return [value]
+
+
+def _rows(value, what: str) -> list[dict]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise InputError("应为表格（多行记录）。", argument=what)
+    return [{ROW_FIELDS.get(str(k).strip(), str(k).strip()): v for k, v in row.items()} for row in value]
+
+
+def _paragraph(text: str) -> dict[str, object]:
+    """One body paragraph split into a heading part and the rest (一、 黑体, （一） 楷体)."""
+    for level, pattern in ((1, _H1), (2, _H2)):
+        if pattern.match(text):
+            stop = text.find("。")
+            if stop == -1 or stop == len(text) - 1:
+                return {"level": level, "head": text, "rest": ""}
+            return {"level": level, "head": text[: stop + 1], "rest": text[stop + 1:]}
+    return {"level": 0, "head": text, "rest": ""}
+
+
+def issuer_marking(text: str) -> RichText:
+    """发文机关标志 in red 小标宋, as large as fits on one line of the text block (at most 60 pt)."""
+    width_em = sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text) or 1
+    size_pt = max(22, min(60, int(_MARKING_WIDTH_PT / width_em)))
+    rich = RichText()
+    rich.add(text, color="FF0000", size=size_pt * 2, font="eastAsia:方正小标宋简体")
+    return rich
+
+
+def prepare(template: str, data: dict) -> dict[str, object]:
+    """The render context: labels mapped to field names, defaults, lists, masking."""
+    labels = {label: name for name, label in FIELDS.get(template, {}).items()}
+    context: dict[str, object] = dict(DEFAULTS.get(template, {}))
+    for key, value in data.items():
+        context[labels.get(str(key).strip(), str(key).strip())] = value
+    for key in LIST_FIELDS & context.keys():
+        context[key] = [str(item) for item in _as_list(context[key])]
+    for key in ("rows", "bands"):
+        if key in context:
+            context[key] = _rows(context[key], FIELDS.get(template, {}).get(key, key))
+    if template == "notice":
+        issuer = context.get("issuer")
+        context.setdefault("signer", issuer)
+        context.setdefault("printed_by", issuer)
+        context.setdefault("printed_date", context.get("date"))
+        if "addressees" in context:
+            context["addressees"] = str(context["addressees"]).rstrip(":：")
+        if "body" in context:
+            context["body"] = [_paragraph(p) for p in context["body"]]
+        marking = context.get("issuer_marking") or (f"{issuer}文件" if issuer else None)
+        if marking:
+            context["issuer_marking"] = issuer_marking(str(marking))
+    if template == "public_list":
+        context["rows"] = [
+            {**{k: v for k, v in row.items() if k not in PRIVATE_KEYS},
+             "name": mask_name(row.get("name")), "id_number": mask_id(row.get("id_number"))}
+            for row in context.get("rows", [])
+        ]
+    return {k: v for k, v in context.items() if v is not None}
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+def template_path(template: Path | str) -> Path:
+    """A template by name (notice, notice.docx) from $MUTUALAID_TEMPLATE_PATH or the package, or a path."""
+    candidate = Path(template)
+    if candidate.suffix.lower() == ".docx" and candidate.is_file():
+        return candidate
+    name = candidate.name if candidate.suffix else candidate.name + ".docx"
+    folders = [Path(p) for p in os.environ.get("MUTUALAID_TEMPLATE_PATH", "").split(os.pathsep) if p]
+    for folder in folders + [PACKAGE_TEMPLATES]:
+        if (folder / name).is_file():
+            return folder / name
+    known = "、".join(TEMPLATE_NAMES)
+    raise InputError(f"找不到模板「{template}」。内置模板：{known}；也可给出 .docx 模板文件的路径。", argument="模板")
+
+
+class Renderer:
+    """One template, loaded and checked once, rendered to many documents."""
+
+    def __init__(self, template: Path | str):
+        self.path = template_path(template)
+        self.key = template_key(self.path)
+        self.blob = self.path.read_bytes()
+        self.env = jinja_env()
+        try:
+            self.variables = DocxTemplate(io.BytesIO(self.blob)).get_undeclared_template_variables(self.env)
+        except TemplateError as error:
+            raise FileFormatError(f"模板语法有误：{error}", file=str(self.path)) from None
+
+    def missing(self, context: dict) -> list[str]:
+        return sorted(self.variables - context.keys())
+
+    def _label(self, name: str) -> str:
+        label = FIELDS.get(self.key, {}).get(name)
+        return f"{name}（{label}）" if label else name
+
+    def render_bytes(self, data: dict, *, seal_png: Path | str | None = None) -> bytes:
+        context = prepare(self.key, data)
+        missing = sorted({DERIVED[m] if DERIVED.get(m) and DERIVED[m] not in context else m
+                          for m in self.missing(context)})
+        if missing:
+            names = "、".join(self._label(m) for m in missing)
+            raise InputError(f"缺少模板「{self.path.name}」需要的字段：{names}。")
+        doc = DocxTemplate(io.BytesIO(self.blob))
+        try:
+            doc.render(context, jinja_env=self.env, autoescape=True)
+        except UndefinedError as error:
+            found = re.search(r"attribute '([^']+)'", str(error))
+            name = found.group(1) if found else str(error)
+            raise InputError(f"表格数据缺少列「{name}」（模板「{self.path.name}」需要）。") from None
+        except TemplateError as error:
+            raise FileFormatError(f"模板无法渲染：{error}", file=str(self.path)) from None
+        if seal_png is not None:
+            seal.add_floating_seal(doc.docx, seal_png)
+        out = io.BytesIO()
+        doc.save(out)
+        return out.getvalue()
+
+    def render_to(self, data: dict, out: Path | str, *, seal_png: Path | str | None = None) -> Path:
+        out = Path(out)
+        if out.suffix.lower() != ".docx":
+            raise InputError("输出文件应以 .docx 结尾。", file=str(out))
+        produced = install_bytes(self.render_bytes(data, seal_png=seal_png), out)
+        if seal_png is not None:
+            seal.record_stamping(produced, seal_png)
+        return produced
+
+
+def _finish_pdfs(docs: list[Path], seal_png: Path | str | None) -> list[Path]:
+    pdfs = to_pdf(docs)
+    if seal_png is not None:
+        for pdf in pdfs:
+            seal.record_stamping(pdf, seal_png)
+    return pdfs
+
+
+def render(template: Path | str, data: dict | Path | str, out: Path | str, *,
+           seal_png: Path | str | None = None, pdf: bool = False, sheet: str | None = None) -> list[Path]:
+    """Render one document (and its PDF); returns the produced files."""
+    values = data if isinstance(data, dict) else load_data(data, sheet)
+    produced = [Renderer(template).render_to(values, out, seal_png=seal_png)]
+    if pdf:
+        produced += _finish_pdfs(produced[:1], seal_png)
+    return produced
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def safe_file_name(text: str) -> str:
+    name = _UNSAFE.sub("_", str(text)).strip(" .")
+    return name[:100] or "文档"
+
+
+def each_rows(rows_path: Path | str, sheet: str | None = None) -> tuple[str, list[dict], list[int], dict]:
+    """The rows for a batch: (sheet name, rows, their Excel row numbers, common fields)."""
+    rows_path = Path(rows_path)
+    if rows_path.suffix.lower() not in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        raise InputError("批量生成（--each）需要 .xlsx 工作簿，每行一份文档。", file=str(rows_path))
+    if not rows_path.is_file():
+        raise InputError("数据文件不存在。", file=str(rows_path))
+    data = read_workbook(rows_path)
+    if sheet is None:
+        if not data.tables:
+            raise InputError("工作簿中没有表格工作表（第一行为列标题，每行一份文档）。", file=str(rows_path))
+        sheet = next(iter(data.tables))
+    elif sheet not in data.tables:
+        raise InputError("工作簿中没有这个表格工作表。", file=str(rows_path), sheet=sheet)
+    return sheet, data.tables[sheet], data.row_numbers[sheet], data.fields
+
+
+def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str, *,
+                name_column: str | None = None, sheet: str | None = None,
+                seal_png: Path | str | None = None, pdf: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """One document per row of a sheet, named from ``name_column`` (default 文件名, else the first column).
+
+    Errors name the sheet, the Excel row and the column. Returns the produced files.
+    """
+    rows_path, outdir = Path(rows_path), Path(outdir)
+    renderer = Renderer(template)
+    sheet, rows, numbers, common = each_rows(rows_path, sheet)
+    if not rows:
+        raise InputError("表格没有数据行。", file=str(rows_path), sheet=sheet)
+    headers = list(rows[0].keys())
+    if name_column is None:
+        name_column = "文件名" if "文件名" in headers else headers[0]
+    elif name_column not in headers:
+        raise InputError(f"没有这一列（现有列：{'、'.join(headers)}）。", file=str(rows_path), sheet=sheet,
+                         column=name_column)
+    produced: list[Path] = []
+    used: set[str] = set()
+    for done, (row, number) in enumerate(zip(rows, numbers), start=1):
+        if is_blank(row.get(name_column)):
+            raise InputError("文件名为空。", file=str(rows_path), sheet=sheet, row=number, column=name_column)
+        base = safe_file_name(row[name_column])
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name)
+        try:
+            produced.append(renderer.render_to({**common, **row}, outdir / f"{name}.docx", seal_png=seal_png))
+        except MutualAidError as error:
+            raise type(error)(error.message, file=str(rows_path), sheet=sheet, row=number,
+                              column=error.column, argument=error.argument) from None
+        if progress:
+            progress(done, len(rows))
+    if pdf:
+        produced += _finish_pdfs(list(produced), seal_png)
+    return produced
+
+
+def template_fields(template: Path | str) -> Iterable[tuple[str, str]]:
+    """(field, Chinese label) for every variable a template uses, for help texts."""
+    renderer = Renderer(template)
+    labels = FIELDS.get(renderer.key, {})
+    return [(name, labels.get(name, "")) for name in sorted(renderer.variables)]
