@@ -465,9 +465,10 @@ def template_bytes() -> dict[str, bytes]:
 
 
 def build(dirs: list[Path] | None = None) -> list[Path]:
-    """Write every template into each of ``dirs`` (default: source tree and package data)."""
+    """Write every template into each of ``dirs`` (default: package data, and the source tree if present)."""
     written = []
-    targets = dirs if dirs is not None else [SOURCE_DIR, PACKAGE_DIR]
+    in_source_tree = (SOURCE_DIR.parent / "pyproject.toml").is_file()
+    targets = dirs if dirs is not None else ([SOURCE_DIR] if in_source_tree else []) + [PACKAGE_DIR]
     for name, data in template_bytes().items():
         for folder in targets:
             folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,131 @@
+"""Commands for documents: render, seal specimen, verify, pdf, doctemplates build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .errors import MutualAidError
+
+seal_app = typer.Typer(help="印章：生成演示用样章。", no_args_is_help=True)
+templates_app = typer.Typer(help="Word 模板（红头通知、申请表、审批表、汇总表、公示名单）。", no_args_is_help=True)
+
+
+def render(
+    template: str = typer.Argument(..., help="模板：notice、application_form、approval_form、summary_table、public_list，或 .docx 模板路径"),
+    data: Path = typer.Argument(..., help="数据文件：.xlsx（「字段/值」工作表加表格工作表）、.toml 或 .json"),
+    out: Path = typer.Argument(..., help="输出 .docx 文件；--each 时为输出文件夹"),
+    each: bool = typer.Option(False, "--each", help="批量：工作表每行生成一份文档"),
+    name_column: Optional[str] = typer.Option(None, "--name-column", help="--each 时用作文件名的列（默认「文件名」列，否则第一列）"),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="表格工作表名称（默认第一个表格工作表）"),
+    seal: Optional[Path] = typer.Option(None, "--seal", help="印章图片（透明背景 PNG），盖在署名和日期上"),
+    pdf: bool = typer.Option(False, "--pdf", help="同时用 LibreOffice 导出 PDF"),
+) -> None:
+    """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。"""
+    from . import documents
+    from .cli import console, fail
+
+    try:
+        if each:
+            with Progress(TextColumn("生成文档"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=console, transient=True) as bar:
+                task = bar.add_task("render", total=None)
+                produced = documents.render_each(
+                    template, data, out, name_column=name_column, sheet=sheet, seal_png=seal, pdf=pdf,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            docx_count = sum(1 for p in produced if p.suffix == ".docx")
+            console.print(f"已生成 {docx_count} 份文档{'及 PDF' if pdf else ''}，位于 {escape(str(out))}")
+        else:
+            produced = documents.render(template, data, out, seal_png=seal, pdf=pdf, sheet=sheet)
+            for path in produced:
+                console.print(f"已生成 {escape(str(path))}")
+        if seal is not None:
+            console.print("已盖章并记入盖章记录.csv；可用 mutualaid verify 文件 核验文件是否改动。")
+    except MutualAidError as error:
+        fail(error)
+
+
+def seal_specimen(
+    org: str = typer.Argument(..., help="单位名称，如 某某市总工会"),
+    out: Path = typer.Argument(..., help="输出 PNG 文件"),
+) -> None:
+    """生成标有「样章」字样的圆形红色演示印章（不可冒充真实印章）。"""
+    from . import seal
+    from .cli import console, fail
+
+    try:
+        path = seal.specimen_seal(org, out)
+    except MutualAidError as error:
+        fail(error)
+    console.print(f"已生成样章 {escape(str(path))}（仅供演示和测试，正式文件请使用本单位提供的印章图片）")
+
+
+def verify(file: Path = typer.Argument(..., help="已盖章的 .docx 或 .pdf 文件")) -> None:
+    """核验盖章文件自盖章以来是否改动（对照同目录的盖章记录.csv）。退出码：0 未改动，1 已改动或无记录。"""
+    from . import seal
+    from .cli import console, fail
+
+    try:
+        result = seal.verify(file)
+    except MutualAidError as error:
+        fail(error)
+    if result.ok:
+        console.print(f"[green]{escape(result.message)}[/]")
+        return
+    console.print(f"[bold red]{escape(result.message)}[/]")
+    raise typer.Exit(1)
+
+
+def pdf(
+    files: List[Path] = typer.Argument(..., help=".docx/.xlsx 文件（可多个，一次启动 LibreOffice 全部转换）"),
+    outdir: Optional[Path] = typer.Option(None, "--outdir", help="输出文件夹（默认与原文件同目录）"),
+) -> None:
+    """用 LibreOffice 把 Word/Excel 文件导出为 PDF。"""
+    from .cli import console, fail
+    from .office import to_pdf
+
+    try:
+        produced = to_pdf(files, outdir)
+    except MutualAidError as error:
+        fail(error)
+    for path in produced:
+        console.print(f"已导出 {escape(str(path))}")
+
+
+@templates_app.command("build")
+def templates_build(
+    outdir: Optional[Path] = typer.Option(None, "--outdir", help="写到这个文件夹（供修改后用 MUTUALAID_TEMPLATE_PATH 启用）；默认更新内置模板"),
+) -> None:
+    """重新生成内置 Word 模板（doc_templates/ 与包内副本；每次生成的文件完全相同）。"""
+    from .cli import console
+    from .doc_templates_build import build
+
+    for path in build([outdir] if outdir is not None else None):
+        console.print(f"已写入 {escape(str(path))}")
+
+
+@templates_app.command("fields")
+def templates_fields(template: str = typer.Argument(..., help="模板名或 .docx 模板路径")) -> None:
+    """列出模板需要的字段。"""
+    from .cli import console, fail
+    from .documents import template_fields
+
+    try:
+        for name, label in template_fields(template):
+            console.print(f"{name}\t{label}")
+    except MutualAidError as error:
+        fail(error)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render")(render)
+    seal_app.command("specimen")(seal_specimen)
+    app.add_typer(seal_app, name="seal")
+    app.command("verify")(verify)
+    app.command("pdf")(pdf)
+    app.add_typer(templates_app, name="doctemplates")
