@@ -1,0 +1,332 @@
+"""Reading clerks' workbooks fast and safely, and writing outputs without losing data.
+
+Reading: python-calamine for .xlsx/.xlsm/.xls/.ods (many times faster than openpyxl), the
+csv module for .csv. A ``Sheet`` keeps the values as a list of rows plus the position of
+the first cell, so every value can be named the way the clerk sees it ("C17"). The same
+``Sheet`` is built by the ribbon from a range already open in Excel. Input files are only
+ever opened for reading.
+
+Writing: ``write_atomic`` writes to a temp file in the target's folder and renames it;
+an existing file is first kept as NAME.bak-YYYYmmdd-HHMMSS.ext. ``text_cell``/``set_text``
+store user text that starts with = + - @ as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+from openpyxl.utils import get_column_letter
+
+from .errors import FileFormatError
+from .values import normalize_text
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
+_SIGNATURES = (   # what a file that is not a spreadsheet usually is
+    (b"%PDF", "PDF 文件"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"7z\xbc\xaf", "7z 压缩包"),
+    (b"{\\rtf", "RTF 文档"),
+)
+
+
+@dataclass
+class Sheet:
+    """One worksheet's values: ``rows[i][j]`` is the cell at Excel row ``origin_row + i``,
+    column ``origin_col + j``. Empty cells are '' or None."""
+
+    name: str
+    rows: list[list]
+    file: str = ""
+    origin_row: int = 1
+    origin_col: int = 1
+    hidden: bool = False
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2), 1-based
+
+    def excel_row(self, index: int) -> int:
+        return self.origin_row + index
+
+    def letter(self, index: int) -> str:
+        return column_letter(self.origin_col + index)
+
+    def ref(self, row_index: int, col_index: int) -> str:
+        return f"{self.letter(col_index)}{self.excel_row(row_index)}"
+
+
+@lru_cache(maxsize=512)
+def column_letter(number: int) -> str:
+    return get_column_letter(number)
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _kind(path: Path, head: bytes) -> str:
+    """'zip', 'ole', 'csv' or raise FileFormatError saying what the file is instead."""
+    name = str(path)
+    if not head:
+        raise FileFormatError("文件是空的（0 字节），不是有效的表格；请重新导出或另存后再试", file=name)
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(_OLE):
+        return "ole"
+    for magic, what in _SIGNATURES:
+        if head.startswith(magic):
+            raise FileFormatError(f"这是{what}，不是电子表格；请提供 Excel（.xlsx/.xls）、WPS/ODS 或 CSV 文件", file=name)
+    sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sample.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
+        raise FileFormatError(
+            "这是网页（HTML/XML）格式的文件，只是扩展名像表格；请用 Excel 打开后“另存为”.xlsx 再处理", file=name)
+    if path.suffix.lower() in (".csv", ".txt"):
+        return "csv"
+    raise FileFormatError(
+        f"不是可识别的电子表格（扩展名 {path.suffix or '无'}）；请提供 .xlsx、.xls、.ods 或 .csv 文件", file=name)
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        raise FileFormatError("文件已损坏（压缩结构不完整，可能下载或拷贝未完成），无法读取；请找回原文件",
+                              file=str(path)) from None
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names or "content.xml" in names:
+        return
+    if "word/document.xml" in names:
+        raise FileFormatError("这是 Word 文档（.docx），不是电子表格", file=str(path))
+    if "ppt/presentation.xml" in names:
+        raise FileFormatError("这是 PowerPoint 演示文稿，不是电子表格", file=str(path))
+    raise FileFormatError("这是一个压缩包，里面没有工作簿，不是电子表格", file=str(path))
+
+
+def _check_ole(path: Path) -> None:
+    # An encrypted .xlsx is an OLE container holding EncryptionInfo/EncryptedPackage streams.
+    with open(path, "rb") as handle:
+        directory_area = handle.read(1 << 20)
+    if _ENCRYPTED_STREAM in directory_area or path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise FileFormatError(
+            "文件设置了打开密码（已加密），程序无法读取；请在 Excel 中打开，"
+            "“文件—信息—保护工作簿—用密码进行加密”清空密码后保存，再处理", file=str(path))
+
+
+def _decode_csv(data: bytes, path: Path) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileFormatError("CSV 文件的文字编码无法识别（应为 UTF-8 或 GBK）", file=str(path))  # pragma: no cover
+
+
+def _read_csv(path: Path) -> list[Sheet]:
+    text = _decode_csv(path.read_bytes(), path)
+    if "\x00" in text:
+        raise FileFormatError("不是文本表格（含二进制内容），不能按 CSV 读取", file=str(path))
+    rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    return [Sheet(name=path.stem, rows=rows, file=str(path))]
+
+
+def _calamine_error(error: Exception, path: Path) -> FileFormatError:
+    text = str(error)
+    if "password" in text.lower() or type(error).__name__ == "PasswordError":
+        return FileFormatError("文件设置了密码，程序无法读取；请取消密码后另存再处理", file=str(path))
+    detail = text.splitlines()[0][:120] if text else type(error).__name__
+    return FileFormatError(f"文件已损坏或格式不完整，无法读取（{detail}）；请在 Excel 中打开后另存再试", file=str(path))
+
+
+def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
+                skip_hidden: bool = False) -> list[Sheet]:
+    """All worksheets of a workbook (or only ``names``), never modifying the file.
+
+    Raises FileFormatError with a Chinese reason for files that are missing, empty, not
+    spreadsheets, encrypted or corrupt.
+    """
+    import python_calamine
+
+    path = Path(path)
+    if not path.exists():
+        raise FileFormatError("找不到文件", file=str(path))
+    if path.is_dir():
+        raise FileFormatError("这是文件夹，不是表格文件", file=str(path))
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    kind = _kind(path, head)
+    if kind == "csv":
+        return _read_csv(path)
+    if kind == "zip":
+        _check_zip(path)
+    else:
+        _check_ole(path)
+    wanted = set(names) if names is not None else None
+    sheets = []
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            for meta in book.sheets_metadata:
+                if meta.typ != python_calamine.SheetTypeEnum.WorkSheet or (wanted is not None and meta.name not in wanted):
+                    continue
+                hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+                if hidden and skip_hidden:
+                    sheets.append(Sheet(name=meta.name, rows=[], file=str(path), hidden=True))
+                    continue
+                sheet = book.get_sheet_by_name(meta.name)
+                rows = sheet.to_python(skip_empty_area=False)
+                merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
+                sheets.append(Sheet(name=meta.name, rows=rows, file=str(path), hidden=hidden, merged=merged))
+        finally:
+            book.close()
+    except FileFormatError:
+        raise
+    except Exception as error:  # calamine's own errors (zip, xml, password, cfb) all mean: unreadable
+        raise _calamine_error(error, path) from None
+    return sheets
+
+
+# ------------------------------------------------------------------ headers
+
+
+def header_key(value) -> str:
+    """A header cell as comparable text: NFKC, no spaces or line breaks, no * or ：, no trailing (...)."""
+    if value is None:
+        return ""
+    text = normalize_text(str(value))
+    text = re.sub(r"[\s*＊:：]", "", text)
+    return text
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[(（\[【].*?[)）\]】]$", "", text)
+
+
+@dataclass
+class Header:
+    row_index: int                      # index into Sheet.rows of the header row
+    columns: dict[str, int]             # field key -> column index into the row
+    titles: dict[str, str]              # field key -> the header text as written
+    notes: list[tuple[str, int | None, str]] = field(default_factory=list)  # (reason, column index, severity)
+
+
+def find_header(sheet: Sheet, fields: dict[str, tuple[str, ...]], *, scan: int = 30) -> Header | None:
+    """The row (among the first ``scan``) whose cells name most of ``fields``.
+
+    ``fields`` maps a key to its accepted header texts (synonyms). A header matches exactly
+    or after dropping a trailing note in brackets ("身份证号（18位）"). Returns None when no
+    row names at least two fields.
+    """
+    lookup = {header_key(word): key for key, words in fields.items() for word in words}
+    best: tuple[int, int, dict] | None = None
+    for index, row in enumerate(sheet.rows[:scan]):
+        found: dict[str, list[int]] = {}
+        for col, value in enumerate(row):
+            if value is None or value == "" or not isinstance(value, str):
+                continue
+            text = header_key(value)
+            key = lookup.get(text) or lookup.get(_bare(text))
+            if key:
+                found.setdefault(key, []).append(col)
+        if len(found) >= 2 and (best is None or len(found) > best[1]):
+            best = (index, len(found), found)
+    if best is None:
+        return None
+    index, _count, found = best
+    row = sheet.rows[index]
+    header = Header(index, {k: cols[0] for k, cols in found.items()},
+                    {k: header_key(row[cols[0]]) for k, cols in found.items()})
+    for key, cols in found.items():
+        if len(cols) > 1:
+            others = "、".join(sheet.letter(c) for c in cols[1:])
+            header.notes.append((f"表头“{header.titles[key]}”出现多次，按第一列 {sheet.letter(cols[0])} 读取，"
+                                 f"忽略 {others} 列", cols[1], "提醒"))
+    excel_row = sheet.excel_row(index)
+    for row1, col1, row2, col2 in sheet.merged:
+        if row1 <= excel_row <= row2 and (col2 > col1 or row2 > row1):
+            first = col1 - sheet.origin_col
+            span = f"{column_letter(col1)}{row1}:{column_letter(col2)}{row2}"
+            header.notes.append((f"表头单元格 {span} 是合并单元格；已按左上角的表头读取，"
+                                 "建议取消合并，每列一个表头", first if first >= 0 else None, "提醒"))
+    return header
+
+
+def blank_header_columns(sheet: Sheet, header: Header, data_rows: int = 200) -> list[int]:
+    """Columns with data below the header but no header text: their values would be lost."""
+    head = sheet.rows[header.row_index]
+    below = sheet.rows[header.row_index + 1: header.row_index + 1 + data_rows]
+    width = max((len(r) for r in below), default=0)
+    missing = []
+    for col in range(width):
+        title = head[col] if col < len(head) else None
+        if title not in (None, "") and str(title).strip():
+            continue
+        if any(col < len(r) and r[col] not in (None, "") for r in below):
+            missing.append(col)
+    return missing
+
+
+# ------------------------------------------------------------------ writing
+
+
+def backup_name(path: Path) -> Path:
+    from .office import backup_name as office_backup_name
+
+    return office_backup_name(path)
+
+
+def write_atomic(path: Path | str, writer: Callable[[Path], None]) -> Path | None:
+    """Call ``writer(tmp)`` to produce the file, then move it to ``path`` in one step.
+
+    An existing ``path`` is first renamed to NAME.bak-YYYYmmdd-HHMMSS.ext; returns that
+    backup's path (or None). If ``writer`` fails, ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        writer(tmp)
+        backup = None
+        if path.exists():
+            backup = backup_name(path)
+            os.replace(path, backup)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return backup
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def set_text(cell, value):
+    """Assign ``value``; text that Excel could take for a formula is stored as text."""
+    cell.value = value
+    if looks_like_formula(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def text_cell(ws, value):
+    """A write-only cell for ``value`` (same rule as ``set_text``)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not looks_like_formula(value):
+        return value
+    return set_text(WriteOnlyCell(ws), value)
