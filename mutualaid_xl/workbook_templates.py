@@ -82,9 +82,6 @@ class Layout:
     def letter(self, key: str) -> str:
         return self.letters[key]
 
-    def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
-
     @property
     def width(self) -> int:
         return len(self.columns)
@@ -106,18 +103,17 @@ def _seq(key: str) -> Column:
     return Column("seq", "序号", 6, COUNT, f'=IF(${{{key}}}{{r}}="","",COUNTA(${{{key}}}${{f}}:${{{key}}}{{r}}))')
 
 
-ID_TEXT = "IF(LEN(${id_number}{r})=18,{long},IF(LEN(${id_number}{r})=15,{short},\"\"))"
-
-
 def _from_id(long: str, short: str) -> str:
-    return ID_TEXT.replace("{long}", long).replace("{short}", short)
+    """Pick the 18-digit or the old 15-digit reading of the ID; anything else gives blank."""
+    return f'IF(LEN(${{id_number}}{{r}})=18,{long},IF(LEN(${{id_number}}{{r}})=15,{short},""))'
 
 
 _SEX_DIGIT = 'IF(MOD(VALUE(MID(${id_number}{r},%d,1)),2)=1,"男","女")'
 _BIRTH_18 = "DATE(VALUE(MID(${id_number}{r},7,4)),VALUE(MID(${id_number}{r},11,2)),VALUE(MID(${id_number}{r},13,2)))"
-_BIRTH_15 = "DATE(1900+VALUE(MID(${id_number}{r},7,2)),VALUE(MID(${id_number}{r},9,2)),VALUE(MID(${id_number}{r},11,2)))"
-_MEMBERSHIP = ("续互", "新参互", "未参")
+_BIRTH_15 = ("DATE(1900+VALUE(MID(${id_number}{r},7,2)),VALUE(MID(${id_number}{r},9,2)),"
+             "VALUE(MID(${id_number}{r},11,2)))")
 NOT_JOINING = "未参"   # 昆冶高专工发〔2015〕10号：不参加的人员填“未参”，但不删除
+_MEMBERSHIP = ("续互", "新参互", NOT_JOINING)
 
 ROSTER = Layout(
     file="roster.xlsx", sheet="会员名册", title="职工医疗互助会员名册",
@@ -447,7 +443,7 @@ def _list_sheet(wb: Workbook, layout: Layout, *, header_text=lambda c: c.header,
 
 def _meta_line(ws, row: int, width: int, left: str, right: str = "日期：　　　年　　月　　日"):
     """A line like 机构名称：＿＿＿  日期：年 月 日 with an unlocked input beside the label."""
-    split = max(2, width - 2)
+    split = _meta_split(width)
     _merge(ws, f"A{row}:{get_column_letter(split)}{row}", left, locked=False)
     _merge(ws, f"{get_column_letter(split + 1)}{row}:{get_column_letter(width)}{row}", right,
            align=Alignment(horizontal="right", vertical="center"), locked=False)
@@ -588,7 +584,8 @@ def _application(policy: Policy) -> Workbook:
     for index, (key, header, fmt, formula) in enumerate(APPLICATION_STATS, 1):
         letter = get_column_letter(index)
         head, cell = ws[f"{letter}5"], ws[APPLICATION_CELLS[key]]
-        head.value, head.font, head.alignment, head.border, head.fill = header, _font(bold=True), _CENTER, _BOX, _HEAD_FILL
+        head.value, head.font, head.alignment = header, _font(bold=True), _CENTER
+        head.border, head.fill = _BOX, _HEAD_FILL
         cell.number_format, cell.border, cell.font, cell.alignment = fmt, _BOX, _font(), _CENTER
         if formula:
             cell.value, cell.fill = formula.format(**APPLICATION_CELLS), _FORMULA_FILL
@@ -713,6 +710,32 @@ def workbook(file: str, policy_id: str | None = None) -> Workbook:
     return BUILDERS[file](get_policy(policy_id or DEFAULT_POLICY_ID))
 
 
+def _meta_split(width: int) -> int:
+    """Row 2 of the list forms: name label+input in A..split, date in split+1..width."""
+    return max(2, width - 2)
+
+
+def _readme_notes() -> dict[str, str]:
+    def meta(layout: Layout, what: str) -> str:
+        date_cell = f"{get_column_letter(_meta_split(layout.width) + 1)}2"
+        return f"A2 整格写“{what}＋名称”，{date_cell} 为日期。"
+
+    return {
+        ROSTER.file: f"单位名称填在 {ROSTER_UNIT_CELL}；第 3 行统计："
+        + "，".join(f"{label} {ref}" for label, (ref, _f, _m) in ROSTER_COUNTS.items())
+        + f"。“续互/新参互”可选“{NOT_JOINING}”：不参加的人员留在名册中，交费金额显示“{NOT_JOINING}”。"
+        f"工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}，{DATE_NAME} "
+        f"{SETTINGS_CELLS[DATE_NAME]}（同名的工作簿名称，公式显式引用）。",
+        LEDGER.file: meta(LEDGER, "机构名称：") + "在职参互比例低于方案的参互比例下限时标红。",
+        SUMMARY.file: meta(SUMMARY, "办事处名称："),
+        TASKS.file: "年份、单位和目标任务取自方案文件的 [targets]；方案没有 [targets] 时不生成本表。",
+        CLAIMS.file: f"第 2 行为填写说明：{CLAIMS_HELP.removeprefix('填写说明：')}"
+        f"工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}。",
+        STATS.file: "标题中的年份由填表人填写（A1 未锁定）；" + meta(STATS, "填报单位（盖章）：")
+        + f"第 {STATS.last_row + 2} 行签字栏，其下为说明 1—3。“互助期”列是为区分各行而加的（原表无此列）。",
+    }
+
+
 def readme_text() -> str:
     """workbook_templates/README.md, generated from the layouts above."""
     lines = [
@@ -722,20 +745,23 @@ def readme_text() -> str:
         "`mutualaid_xl/workbook_templates.py` 的 ROSTER、CLAIMS、LEDGER、SUMMARY、TASKS、STATS、",
         "APPLICATION_CELLS 中定义，填表和校验程序从那里取，不要另写列号。",
         "",
-        "灰底列是公式（工作表保护，无密码，可在“审阅”中撤销保护）；白底是填写列。",
-        "职工互助函数（FEE、ELIGIBLE、SUBSIDY…）需要 Excel 加载项，在 LibreOffice/WPS 中显示 #NAME?。",
+        "灰底是公式（工作表保护，无密码，可在“审阅”中撤销保护）；白底是填写处。A4 纸，宽表横向，",
+        "按页宽缩放，每页重复表头。名册和登记表预留了 500 行公式，打印前请选中已填写的行，",
+        "打印“选定区域”。职工互助函数（FEE、ELIGIBLE、SUBSIDY…）需要 Excel 加载项，在",
+        "LibreOffice/WPS 中显示 #NAME?（WPS 用户用 mutualaid 命令行）。",
         "",
     ]
+    notes = _readme_notes()
     for layout in LAYOUTS:
         extent = f"数据第 {layout.first_row}—{layout.last_row} 行"
         if layout.total_row:
             extent += f"，合计第 {layout.total_row} 行"
-        lines += [f"## {layout.file}：{layout.sheet}", "",
-                  f"表头第 {layout.header_row} 行（{'两级表头从第 %d 行起，' % layout.top_header_row if layout.two_level else ''}"
-                  f"{extent}）。", "",
-                  "| 列 | 表头 | 键 | 填写/公式 |", "|---|---|---|---|"]
+        two_level = f"两级表头从第 {layout.top_header_row} 行起，" if layout.two_level else ""
+        lines += [f"## {layout.file}：{layout.sheet}", "", f"表头第 {layout.header_row} 行（{two_level}{extent}）。",
+                  "", "| 列 | 表头 | 键 | 填写/公式 |", "|---|---|---|---|"]
         for column in layout.columns:
-            header = f"{column.group}／{column.header}" if column.group else column.header
+            header = column.header.replace("{year}", "（方案年份）")
+            header = f"{column.group}／{header}" if column.group else header
             if column.is_input:
                 how = "填写"
             elif column.fixed:
@@ -743,18 +769,15 @@ def readme_text() -> str:
             else:
                 how = "`" + layout.formula(column, layout.first_row).replace("|", "\\|") + "`"
             lines.append(f"| {layout.letter(column.key)} | {header} | {column.key} | {how} |")
-        lines.append("")
-        if layout is ROSTER:
-            lines += [f"单位名称填在 {ROSTER_UNIT_CELL}；第 3 行统计："
-                      + "，".join(f"{label} {ref}" for label, (ref, _f, _m) in ROSTER_COUNTS.items())
-                      + f"。工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}，"
-                      f"{DATE_NAME} {SETTINGS_CELLS[DATE_NAME]}（同名的工作簿名称）。", ""]
-        if layout is CLAIMS:
-            lines += [f"第 2 行为填写说明。工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}。", ""]
-    lines += [f"## {APPLICATION_FILE}：{APPLICATION_SHEET}", "", "| 单元格 | 内容 | 键 |", "|---|---|---|"]
-    headers = {key: header for key, header, *_ in APPLICATION_STATS}
-    headers.update(unit="单位名称", unit_code="单位编码", agent="代办员", phone="联系电话", fee_text="互助金交纳标准（方案生成）")
-    lines += [f"| {ref} | {headers[key]} | {key} |" for key, ref in APPLICATION_CELLS.items()]
+        lines += ["", notes[layout.file], ""]
+    lines += [f"## {APPLICATION_FILE}：{APPLICATION_SHEET}", "", "| 单元格 | 内容 | 键 | 填写/公式 |", "|---|---|---|---|"]
+    fields = {key: (header, formula) for key, header, _fmt, formula in APPLICATION_STATS}
+    fields.update(unit=("单位名称", None), unit_code=("单位编码", None), agent=("代办员", None),
+                  phone=("联系电话", None), fee_text=("互助金交纳标准", "按方案的交费标准生成的文字"))
+    for key, ref in APPLICATION_CELLS.items():
+        header, formula = fields[key]
+        how = "填写" if formula is None else (f"`{formula.format(**APPLICATION_CELLS)}`" if "=" in formula else formula)
+        lines.append(f"| {ref} | {header} | {key} | {how} |")
     return "\n".join(lines) + "\n"
 
 
