@@ -1,0 +1,83 @@
+"""Commands for the Excel add-in: `mutualaid addin build` and `mutualaid addin install`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .errors import MutualAidError
+
+addin_app = typer.Typer(help="Excel 加载项（职工互助选项卡）：生成与安装。", no_args_is_help=True)
+
+NOT_SUPPORTED = (
+    "Excel 加载项只能在 Windows 或 macOS 上的 Microsoft Excel 中使用（WPS 表格也不支持）。"
+    "在本机请用命令行处理同样的工作簿：mutualaid --help 列出全部命令，"
+    "例如 mutualaid subsidy 计算一笔补助、mutualaid templates build 生成工作簿模板。"
+)
+
+
+def _table(title: str, results) -> Table:
+    table = Table(title=title)
+    table.add_column("文件")
+    table.add_column("结果")
+    for path, outcome in results:
+        table.add_row(escape(str(path)), escape(outcome))
+    return table
+
+
+@addin_app.command("build")
+def build(directory: Path = typer.Argument(Path("addin"), help="输出目录（默认 addin）")) -> None:
+    """由 xlwings 自带的加载项模板生成职工互助加载项（每个按钮一个 .xlam）和 xlwings.conf。内容未变的文件不动。"""
+    from .addin_build import build as build_addin
+    from .cli import console, fail
+
+    try:
+        results = build_addin(directory)
+    except MutualAidError as error:
+        fail(error)
+    console.print(_table("职工互助加载项", results))
+
+
+@addin_app.command("install")
+def install() -> None:
+    """把职工互助加载项装进 Excel 的启动文件夹（XLSTART），记录本机 Python 的位置，并安装 xlwings 加载项（用于“导入函数”）。
+
+    只支持 Windows 和 macOS；在其他系统上说明原因并以退出码 2 结束。运行前请关闭 Excel。
+    """
+    from .cli import console, fail
+
+    if sys.platform not in ("win32", "darwin"):
+        fail(NOT_SUPPORTED)
+    import xlwings
+    from xlwings.cli import get_addin_dir
+
+    from .addin_build import BUTTONS, install as install_addin
+
+    try:
+        startup_dir = Path(get_addin_dir())
+    except Exception as error:  # noqa: BLE001 - Excel missing or not startable: explain, no traceback
+        fail(f"找不到 Excel 的启动文件夹（XLSTART）：{error}。请确认本机已安装 Microsoft Excel 并能正常打开。")
+    try:
+        results = install_addin(startup_dir, Path.home(), Path(xlwings.USER_CONFIG_FILE), sys.executable)
+    except PermissionError as error:
+        fail(f"文件被占用，无法写入（{error.filename}）：请先关闭所有 Excel 窗口，再运行 mutualaid addin install。")
+    except MutualAidError as error:
+        fail(error)
+    console.print(_table("已安装职工互助加载项", results))
+    console.print(f"Excel 启动时会自动打开上面 {len(BUTTONS)} 个加载项，合成“职工互助”选项卡；"
+                  f"按钮调用的 Python：{escape(sys.executable)}。")
+    done = subprocess.run([sys.executable, "-m", "xlwings.cli", "addin", "install"], check=False)
+    if done.returncode == 0:
+        console.print("已安装 xlwings 加载项：Excel 中的 xlwings 选项卡有“Import Functions（导入函数）”按钮。")
+    else:
+        console.print("[yellow]xlwings 加载项没有装好[/]：请关闭 Excel 后在命令行运行 xlwings addin install。")
+    console.print("下一步：重新打开 Excel，按 docs/INSTALL_EXCEL.md 设置“信任中心”并导入函数。")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(addin_app, name="addin")
