@@ -29,6 +29,8 @@ def build(
         results = build_templates(directory, policy)
     except MutualAidError as error:
         fail(error)
+    except OSError as error:
+        fail(f"无法写入目录 {directory}：请确认它是一个可写的文件夹（{error.strerror or error}）")
     table = Table(title=f"工作簿模板：{escape(str(directory))}（方案 {escape(policy)}）")
     table.add_column("文件")
     table.add_column("结果")

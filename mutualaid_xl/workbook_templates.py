@@ -32,6 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import NotConfiguredError
 from .money import yuan
+from .office import install_file
 from .policy import DEFAULT_POLICY_ID, Policy, get_policy, list_policies
 
 TEXT, MONEY, COUNT, RATIO, DATE = "@", "0.00", "0", "0.00%", "yyyy-mm-dd"
@@ -689,8 +690,6 @@ def _bytes(wb: Workbook) -> bytes:
 
 def _write(data: bytes, path: Path) -> str:
     """Write ``data`` to ``path``; an existing different file is kept as a backup. Returns what happened."""
-    from .office import install_file
-
     if path.exists() and path.read_bytes() == data:
         return "未变"
     existed = path.exists()
