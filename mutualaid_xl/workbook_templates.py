@@ -130,10 +130,10 @@ ROSTER = Layout(
         Column("category", "类别", 8, check=("list", "在职,退休")),
         Column("membership", "续互/新参互", 12, check=("list", ",".join(_MEMBERSHIP))),
         Column("fee", "交费金额", 10, MONEY,
-               '=IF(${category}{r}="","",IF(${membership}{r}="' + NOT_JOINING + '","' + NOT_JOINING
+               '=IF(${category}{r}&${membership}{r}="","",IF(${membership}{r}="' + NOT_JOINING + '","' + NOT_JOINING
                + '",FEE(${category}{r}&"/"&${membership}{r},' + POLICY_NAME + ")))"),
         Column("eligible", "资格", 30,
-               formula='=IF(OR(${id_number}{r}="",${category}{r}="",${membership}{r}="' + NOT_JOINING
+               formula='=IF(OR(${id_number}{r}="",${category}{r}&${membership}{r}="",${membership}{r}="' + NOT_JOINING
                + '"),"",ELIGIBLE(${id_number}{r},${category}{r}&"/"&${membership}{r},' + DATE_NAME + ","
                + POLICY_NAME + "))", wrap=True),
         Column("phone", "联系电话", 14, TEXT),
@@ -147,8 +147,7 @@ ROSTER_COUNTS = {   # label cell -> (label, formula cell, formula template, form
                  + NOT_JOINING + '")', COUNT),
     "退休参互": ("F3", '=COUNTIFS(${category}${f}:${category}${l},"退休",${membership}${f}:${membership}${l},"<>'
                  + NOT_JOINING + '")', COUNT),
-    "未参": ("H3", '=COUNTIFS(${category}${f}:${category}${l},"<>",${membership}${f}:${membership}${l},"'
-             + NOT_JOINING + '")', COUNT),
+    "未参": ("H3", '=COUNTIF(${membership}${f}:${membership}${l},"' + NOT_JOINING + '")', COUNT),
     "互助金合计": ("J3", "=SUM(${fee}${f}:${fee}${l})", MONEY),
 }
 

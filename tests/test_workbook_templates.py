@@ -179,7 +179,7 @@ def test_roster_formulas_pass_policy_and_date_explicitly(built):
     ws = wb["会员名册"]
     fee, eligible, age, sex = (ws[f"{c}7"].value for c in ("I", "J", "F", "D"))
     assert re.search(r'FEE\(\$G7&"/"&\$H7,方案编号\)', fee)
-    assert fee.startswith('=IF($G7="","",')        # blank rows stay blank
+    assert fee.startswith('=IF($G7&$H7="","",')    # blank rows stay blank
     assert '"未参"' in fee                          # 昆冶高专工发〔2015〕10号: 不参加填“未参”
     assert re.search(r"ELIGIBLE\(\$C7,\$G7&\"/\"&\$H7,参互日期,方案编号\)", eligible)
     assert "DATEDIF($E7,参互日期" in age
@@ -349,3 +349,23 @@ def test_readme_names_every_column_letter():
     for key, ref in wt.APPLICATION_CELLS.items():
         assert f"| {ref} |" in text and f"| {key} |" in text
 
+
+
+BUILT_IN = {"IF", "IFERROR", "OR", "AND", "LEN", "MID", "LEFT", "VALUE", "MOD", "DATE", "DATEDIF", "MAX", "N",
+            "COUNT", "COUNTA", "COUNTIF", "COUNTIFS", "SUM", "SUMIFS", "ISNUMBER"}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_formulas_call_only_excel_built_ins_and_our_worksheet_functions(built, name):
+    """A misspelt or renamed function would show #NAME? in every row of a clerk's workbook."""
+    wb = load(built, name)
+    used = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    text = re.sub(r'"[^"]*"', "", cell.value)       # ignore text inside quotes
+                    used |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", text))
+        for rule in (r for rules in ws.conditional_formatting._cf_rules.values() for r in rules):
+            used |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", re.sub(r'"[^"]*"', "", rule.formula[0])))
+    assert used - BUILT_IN <= set(udfs.__all__), used - BUILT_IN - set(udfs.__all__)
