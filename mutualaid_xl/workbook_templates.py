@@ -142,7 +142,7 @@ ROSTER = Layout(
 )
 # Row 2 and 3 of the roster: unit name input and built-in counts of the whole list.
 ROSTER_UNIT_CELL = "C2"
-ROSTER_COUNTS = {   # label cell -> (label, formula cell, formula template, format)
+ROSTER_COUNTS = {   # label (written left of the cell) -> (cell, formula template, number format)
     "在职参互": ("D3", '=COUNTIFS(${category}${f}:${category}${l},"在职",${membership}${f}:${membership}${l},"<>'
                  + NOT_JOINING + '")', COUNT),
     "退休参互": ("F3", '=COUNTIFS(${category}${f}:${category}${l},"退休",${membership}${f}:${membership}${l},"<>'
@@ -283,7 +283,6 @@ APPLICATION_CELLS = {
 }
 
 LAYOUTS = (ROSTER, LEDGER, SUMMARY, TASKS, CLAIMS, STATS)
-FILES = ("roster.xlsx", APPLICATION_FILE, LEDGER.file, SUMMARY.file, TASKS.file, CLAIMS.file, STATS.file)
 
 # ------------------------------------------------------------------ styles
 
@@ -314,9 +313,8 @@ def _merge(ws, ref: str, value=None, *, size=11, bold=False, align=_LEFT, name=_
     return cell
 
 
-def _title(ws, text: str, width: int, *, locked=True):
-    _merge(ws, f"A1:{get_column_letter(width)}1", text, size=18, bold=True, align=_CENTER, name="黑体",
-           locked=locked)
+def _title(ws, text: str, width: int):
+    _merge(ws, f"A1:{get_column_letter(width)}1", text, size=18, bold=True, align=_CENTER, name="黑体")
     ws.row_dimensions[1].height = 36
 
 
@@ -424,11 +422,11 @@ def _totals(ws, layout: Layout):
             cell.value = f"=SUM({letter}{layout.first_row}:{letter}{layout.last_row})"
         elif column.total == "same":
             cell.value = layout.formula(column, row)
-    ws[f"B{row}"].value = "合计"
+    ws[f"B{row}"].value = "合计"   # column B holds the unit/agent name in every list with totals
 
 
-def _list_sheet(wb: Workbook, layout: Layout, *, header_text=lambda c: c.header, first_sheet=True):
-    ws = wb.active if first_sheet else wb.create_sheet()
+def _list_sheet(wb: Workbook, layout: Layout, *, header_text=lambda c: c.header):
+    ws = wb.active
     ws.title = layout.sheet
     _title(ws, layout.title, layout.width)
     _headers(ws, layout, header_text)
@@ -480,10 +478,11 @@ def _settings_sheet(wb: Workbook, policy: Policy, *, with_date: bool):
         ws[f"C{row}"].alignment = _LEFT
         wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(SETTINGS_SHEET)}!${ref[0]}${ref[1:]}")
     ids = ",".join(p.id for p in list_policies())
-    dv = DataValidation(type="list", formula1=f'"{ids}"', allow_blank=False, errorStyle="warning",
-                        errorTitle="未知方案", error="不是内置方案；若是自备方案（MUTUALAID_POLICY_PATH）可继续")
-    dv.add(SETTINGS_CELLS[POLICY_NAME])
-    ws.add_data_validation(dv)
+    if len(ids) <= 255:   # Excel's limit for a typed-in list; beyond it the cell is simply free text
+        dv = DataValidation(type="list", formula1=f'"{ids}"', allow_blank=False, errorStyle="warning",
+                            errorTitle="未知方案", error="不是内置方案；若是自备方案（MUTUALAID_POLICY_PATH）可继续")
+        dv.add(SETTINGS_CELLS[POLICY_NAME])
+        ws.add_data_validation(dv)
     if with_date:
         dv = _validation(("date",))
         dv.add(SETTINGS_CELLS[DATE_NAME])
@@ -744,7 +743,8 @@ def readme_text() -> str:
         "APPLICATION_CELLS 中定义，填表和校验程序从那里取，不要另写列号。",
         "",
         "灰底是公式（工作表保护，无密码，可在“审阅”中撤销保护）；白底是填写处。A4 纸，宽表横向，",
-        "按页宽缩放，每页重复表头。名册和登记表预留了 500 行公式，打印前请选中已填写的行，",
+        f"按页宽缩放，每页重复表头。名册和登记表预留了 {ROSTER.last_row - ROSTER.first_row + 1} 行公式，"
+        "打印前请选中已填写的行，",
         "打印“选定区域”。职工互助函数（FEE、ELIGIBLE、SUBSIDY…）需要 Excel 加载项，在",
         "LibreOffice/WPS 中显示 #NAME?（WPS 用户用 mutualaid 命令行）。",
         "",
