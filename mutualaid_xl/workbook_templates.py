@@ -718,17 +718,18 @@ def _readme_notes() -> dict[str, str]:
         return f"A2 整格写“{what}＋名称”，{date_cell} 为日期。"
 
     return {
-        ROSTER.file: f"单位名称填在 {ROSTER_UNIT_CELL}；第 3 行统计："
+        ROSTER.file: "依据：各地会员名册；交费金额栏写法见昆冶高专工发〔2015〕10号 四（二）。"
+        f"单位名称填在 {ROSTER_UNIT_CELL}；第 3 行统计："
         + "，".join(f"{label} {ref}" for label, (ref, _f, _m) in ROSTER_COUNTS.items())
         + f"。“续互/新参互”可选“{NOT_JOINING}”：不参加的人员留在名册中，交费金额显示“{NOT_JOINING}”。"
         f"工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}，{DATE_NAME} "
         f"{SETTINGS_CELLS[DATE_NAME]}（同名的工作簿名称，公式显式引用）。",
-        LEDGER.file: meta(LEDGER, "机构名称：") + "在职参互比例低于方案的参互比例下限时标红。",
-        SUMMARY.file: meta(SUMMARY, "办事处名称："),
-        TASKS.file: "年份、单位和目标任务取自方案文件的 [targets]；方案没有 [targets] 时不生成本表。",
+        LEDGER.file: "依据：内工发〔2021〕5号 附件1-2。" + meta(LEDGER, "机构名称：") + "在职参互比例低于方案的参互比例下限时标红。",
+        SUMMARY.file: "依据：内工发〔2021〕5号 附件1-3。" + meta(SUMMARY, "办事处名称："),
+        TASKS.file: "依据：内工发〔2021〕5号 附件2。年份、单位和目标任务取自方案文件的 [targets]；方案没有 [targets] 时不生成本表。",
         CLAIMS.file: f"第 2 行为填写说明：{CLAIMS_HELP.removeprefix('填写说明：')}"
         f"工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}。",
-        STATS.file: "标题中的年份由填表人填写（A1 未锁定）；" + meta(STATS, "填报单位（盖章）：")
+        STATS.file: "依据：张工办〔2020〕51号 附件1。标题中的年份由填表人填写（A1 未锁定）；" + meta(STATS, "填报单位（盖章）：")
         + f"第 {STATS.last_row + 2} 行签字栏，其下为说明 1—3。“互助期”列是为区分各行而加的（原表无此列）。",
     }
 
@@ -768,7 +769,9 @@ def readme_text() -> str:
                 how = "`" + layout.formula(column, layout.first_row).replace("|", "\\|") + "`"
             lines.append(f"| {layout.letter(column.key)} | {header} | {column.key} | {how} |")
         lines += ["", notes[layout.file], ""]
-    lines += [f"## {APPLICATION_FILE}：{APPLICATION_SHEET}", "", "| 单元格 | 内容 | 键 | 填写/公式 |", "|---|---|---|---|"]
+    lines += [f"## {APPLICATION_FILE}：{APPLICATION_SHEET}", "",
+              "依据：内工发〔2021〕5号 附件1-1。在职参互比例 = 在职参互人数 ÷ 单位总人数，低于方案的参互比例下限时标红。",
+              "", "| 单元格 | 内容 | 键 | 填写/公式 |", "|---|---|---|---|"]
     fields = {key: (header, formula) for key, header, _fmt, formula in APPLICATION_STATS}
     fields.update(unit=("单位名称", None), unit_code=("单位编码", None), agent=("代办员", None),
                   phone=("联系电话", None), fee_text=("互助金交纳标准", "按方案的交费标准生成的文字"))
