@@ -1,0 +1,273 @@
+"""A whole claims register (补助登记表) computed with the engine (`mutualaid claims`).
+
+One row per stay. Columns are found by their header names (the header need not be row 1).
+首次住院 and 已付补助金 are derived exactly as the Excel template does: a stay is the first
+when no earlier row has the same ID number, and 已付补助金 is the sum of the earlier rows'
+计入封顶金额 (rows with an error or a blank amount count 0, as SUMIFS ignores text). Whatever
+those two columns hold in the file is ignored. 住院天数 left empty is derived from the dates
+as the template's formula does: 出院日期 − 入院日期, at least 1.
+
+Amounts come from the vectorised engine, a member's 2nd, 3rd ... stays in later passes so
+each sees the cap parts paid before; explanations from the scalar engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from . import engine
+from .errors import InputError, MutualAidError
+from .idcard import mask_id, normalize_id
+from .policy import Policy, get_policy
+from .sheets import Header, Sheet, find_header, read_sheets, text_cell, write_atomic
+from .values import is_blank, normalize_text, parse_date, parse_text
+from .vectorized import ClaimColumns, SubsidyColumns, subsidy_columns
+from .workbook_templates import CLAIMS, SETTINGS_CELLS, SETTINGS_SHEET, POLICY_NAME
+
+
+def _template(key: str) -> str:
+    return next(c.header for c in CLAIMS.columns if c.key == key)
+
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "name": (_template("name"), "职工姓名", "会员姓名"),
+    "id_number": (_template("id_number"), "身份证号码", "公民身份号码", "身份证", "证件号码"),
+    "admitted": (_template("admitted"), "入院时间"),
+    "discharged": (_template("discharged"), "出院时间"),
+    "days": (_template("days"), "天数", "住院天数（天）"),
+    "covered_days": (_template("covered_days"), "期内住院天数", "保障期内天数"),
+    "self_pay": (_template("self_pay"), "自付金额", "统筹内自付", "自付部分", "个人自付"),
+    "total_cost": (_template("total_cost"), "住院总费用", "医疗总费用", "总金额"),
+    "years": (_template("years"), "连续年数", "参互年数", "连续参互期数"),
+    "shares": (_template("shares"), "参互份数"),
+}
+INPUTS = tuple(FIELDS)
+ARGUMENT_COLUMN = {"self_pay": "self_pay", "days": "days", "years": "years", "covered_days": "covered_days",
+                   "total_cost": "total_cost", "shares": "shares"}
+OUT_HEADERS = ("原行号", "姓名", "身份证号", "入院日期", "出院日期", "住院天数", "期内天数", "自付费用", "总费用",
+               "连续参互年数", "份数", "首次住院", "已付补助金", "计入封顶金额", "补助金额", "说明", "问题")
+
+
+@dataclass
+class ClaimsResult:
+    file: str
+    sheet: Sheet
+    header: Header
+    policy: Policy
+    rows: list[int]                    # indexes into sheet.rows of the claims
+    cells: dict[str, list]             # input values per field, aligned with rows (days derived)
+    keys: list[str | None]             # member key per row (normalised ID), None when the ID is blank
+    first_stay: np.ndarray
+    paid_before_fen: np.ndarray
+    claims: ClaimColumns               # the input columns (without the derived history)
+    amounts: SubsidyColumns
+    problems: list[MutualAidError] = field(default_factory=list)
+    row_problem: dict[int, str] = field(default_factory=dict)   # position -> reason shown in 问题
+
+    @property
+    def total_fen(self) -> int:
+        return int(self.amounts.amount_fen.sum())
+
+    def computed(self) -> int:
+        return len(self.rows) - int(self.amounts.blank.sum()) - len(self.amounts.errors)
+
+
+def _pick_sheet(sheets: list[Sheet], path: Path) -> tuple[Sheet, Header]:
+    ordered = sorted(sheets, key=lambda s: s.name != CLAIMS.sheet)
+    for sheet in ordered:
+        if sheet.hidden:
+            continue
+        header = find_header(sheet, FIELDS)
+        if header and "id_number" in header.columns and ({"self_pay", "total_cost", "days"} & set(header.columns)):
+            return sheet, header
+    raise InputError(
+        f"找不到补助登记表的表头：需要“{_template('id_number')}”以及“{_template('self_pay')}”或"
+        f"“{_template('total_cost')}”“{_template('days')}”等列（可用模板 {CLAIMS.file}）", file=str(path))
+
+
+def _policy_in_book(sheets: list[Sheet]) -> str | None:
+    """The 方案编号 the template keeps in its 设置 sheet, if any."""
+    ref = SETTINGS_CELLS[POLICY_NAME]
+    row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
+    for sheet in sheets:
+        if sheet.name == SETTINGS_SHEET:
+            r, c = row - (sheet.origin_row - 1), col - (sheet.origin_col - 1)
+            if 0 <= r < len(sheet.rows) and 0 <= c < len(sheet.rows[r]) and not is_blank(sheet.rows[r][c]):
+                return parse_text(sheet.rows[r][c], "policy")
+    return None
+
+
+def _cell(row: list, col: int | None):
+    return row[col] if col is not None and col < len(row) else None
+
+
+def compute_register(path: Path | str, policy: Policy | str | None = None) -> ClaimsResult:
+    """Read and compute a claims register; problems are collected per row, never raised."""
+    path = Path(path)
+    sheets = read_sheets(path)
+    sheet, header = _pick_sheet(sheets, path)
+    if not isinstance(policy, Policy):
+        policy = get_policy(policy or _policy_in_book(sheets))
+    cols = {key: header.columns.get(key) for key in INPUTS}
+    problems: list[MutualAidError] = []
+    row_problem: dict[int, str] = {}
+
+    def problem(position: int, key: str | None, reason: str) -> None:
+        col = cols.get(key) if key else None
+        column = f"{sheet.letter(col)}（{header.titles[key]}）" if col is not None else None
+        problems.append(MutualAidError(reason, file=path.name, sheet=sheet.name,
+                                       row=sheet.excel_row(rows[position]), column=column))
+        row_problem.setdefault(position, reason)
+
+    rows = [i for i in range(header.row_index + 1, len(sheet.rows))
+            if any(not is_blank(_cell(sheet.rows[i], c)) for c in cols.values())]
+    cells = {key: [_cell(sheet.rows[i], cols[key]) for i in rows] for key in INPUTS}
+    keys: list[str | None] = []
+    for position, value in enumerate(cells["id_number"]):
+        if is_blank(value):
+            keys.append(None)
+            problem(position, "id_number", "身份证号为空：有住院数据的行必须填写身份证号")
+            continue
+        try:
+            keys.append(normalize_id(value))
+        except InputError as error:
+            keys.append(normalize_text(str(value)).upper())
+            problem(position, "id_number", error.message)
+    for position, days in enumerate(cells["days"]):
+        if not is_blank(days) or is_blank(cells["admitted"][position]) or is_blank(cells["discharged"][position]):
+            continue
+        try:
+            start = parse_date(cells["admitted"][position], "admitted")
+            end = parse_date(cells["discharged"][position], "discharged")
+        except InputError as error:
+            problem(position, error.argument, error.message)
+            continue
+        if end < start:
+            problem(position, "discharged", f"出院日期 {end:%Y-%m-%d} 早于入院日期 {start:%Y-%m-%d}")
+        else:
+            cells["days"][position] = max(1, (end - start).days)
+
+    claims = ClaimColumns.from_cells(cells["self_pay"], cells["days"], cells["years"], None, None,
+                                     cells["covered_days"], cells["total_cost"], cells["shares"])
+    n = len(rows)
+    first_stay, paid_before = np.ones(n, bool), np.zeros(n, np.int64)
+    amounts = SubsidyColumns(np.zeros(n, np.int64), np.zeros(n, np.int64), np.ones(n, bool), {}, {},
+                             np.zeros((n, 3), np.int64), np.ones(n, np.int64))
+    member = {k: i for i, k in enumerate(dict.fromkeys(k for k in keys if k is not None))}
+    codes = np.array([-1 if k is None else member[k] for k in keys], np.int64)
+    rank = np.zeros(n, np.int64)
+    seen: dict[int, int] = {}
+    for position, code in enumerate(codes.tolist()):
+        if code >= 0:
+            rank[position] = seen.get(code, 0)
+            seen[code] = rank[position] + 1
+    paid = np.zeros(len(member), np.int64)
+    for r in range(int(rank.max(initial=-1)) + 1):   # a member's r-th stay sees the stays before it
+        idx = np.flatnonzero((rank == r) & (codes >= 0))
+        first_stay[idx], paid_before[idx] = r == 0, paid[codes[idx]]
+        part = subsidy_columns(policy, claims.take(idx).with_history(first_stay[idx], paid_before[idx]))
+        np.add.at(paid, codes[idx], part.cap_part_fen)
+        amounts.amount_fen[idx], amounts.cap_part_fen[idx] = part.amount_fen, part.cap_part_fen
+        amounts.blank[idx] = part.blank
+        amounts.parts_num[idx], amounts.parts_den[idx] = part.parts_num, part.parts_den
+        amounts.errors.update({int(idx[i]): e for i, e in part.errors.items()})
+        amounts.scalar_results.update({int(idx[i]): s for i, s in part.scalar_results.items()})
+    for position, error in sorted(amounts.errors.items()):
+        if error.argument == "days" and position in row_problem:
+            continue  # the dates already say why 住院天数 is missing
+        problem(position, ARGUMENT_COLUMN.get(error.argument or ""), error.message)
+    problems.sort(key=lambda e: e.row or 0)
+    return ClaimsResult(str(path), sheet, header, policy, rows, cells, keys, first_stay, paid_before, claims,
+                        amounts, problems, row_problem)
+
+
+def explanation(result: ClaimsResult, position: int) -> str:
+    """The one-line 说明 of a computed row (from the scalar engine, which also explains)."""
+    if position in result.amounts.scalar_results:
+        return result.amounts.scalar_results[position].summary
+    stay = dataclasses.replace(result.claims.stay(position), first_stay=bool(result.first_stay[position]),
+                               paid_before=_fen(result.paid_before_fen[position]))
+    return engine.compute_subsidy(result.policy, stay).summary
+
+
+def _fen(value: int) -> Decimal:
+    return Decimal(int(value)).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True) -> Path | None:
+    """The computed register as a new workbook (计算结果, 问题, 说明); returns the kept backup."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    amounts, cells = result.amounts, result.cells
+
+    def writer(tmp: Path):
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("计算结果")
+        ws.freeze_panes = "A2"
+        for index, width in enumerate((7, 9, 21, 11, 11, 7, 7, 11, 11, 8, 6, 8, 11, 11, 11, 60, 40)):
+            ws.column_dimensions[chr(ord("A") + index)].width = width
+        ws.append(list(OUT_HEADERS))
+
+        def money(value):
+            cell = WriteOnlyCell(ws, value)
+            cell.number_format = "#,##0.00"
+            return cell
+
+        def shown(value):
+            return text_cell(ws, value) if isinstance(value, str) else value
+
+        for position, index in enumerate(result.rows):
+            done = not amounts.blank[position] and position not in amounts.errors
+            key = result.keys[position] is not None
+            ws.append([
+                result.sheet.excel_row(index), shown(cells["name"][position]),
+                shown(None if cells["id_number"][position] is None else str(cells["id_number"][position])),
+                *(shown(cells[k][position]) for k in ("admitted", "discharged", "days", "covered_days",
+                                                      "self_pay", "total_cost", "years", "shares")),
+                ("是" if result.first_stay[position] else "否") if key else None,
+                money(_fen(result.paid_before_fen[position])) if key else None,
+                money(_fen(amounts.cap_part_fen[position])) if done else None,
+                money(_fen(amounts.amount_fen[position])) if done else None,
+                shown(explanation(result, position)) if done and detail else None,
+                shown(result.row_problem.get(position)),
+            ])
+        ws.append(["合计", None, None, None, None, None, None, None, None, None, None, None, None,
+                   money(_fen(amounts.cap_part_fen.sum())), money(_fen(result.total_fen))])
+        ws = wb.create_sheet("问题")
+        ws.append(["序号", "工作表", "行", "列", "原因"])
+        for number, error in enumerate(result.problems, 1):
+            ws.append([number, shown(error.sheet), error.row, shown(error.column), shown(error.message)])
+        if not result.problems:
+            ws.append([None, None, None, None, "未发现问题"])
+        ws = wb.create_sheet("说明")
+        ws.column_dimensions["A"].width = 100
+        for line in notes(result):
+            ws.append([shown(line)])
+        wb.save(tmp)
+
+    return write_atomic(out, writer)
+
+
+def notes(result: ClaimsResult) -> list[str]:
+    return [
+        f"方案：{result.policy.title}",
+        f"来源：{Path(result.file).name}，工作表「{result.sheet.name}」，共 {len(result.rows)} 行住院记录；"
+        f"计算 {result.computed()} 行，问题 {len(result.problems)} 个；补助金额合计 {_fen(result.total_fen):,} 元",
+        "首次住院、已付补助金按同一身份证号在上方各行得出（与模板公式相同），文件中原有的这两列不使用。",
+        "住院天数为空时按 出院日期 − 入院日期（至少 1 天）计算。原登记表未被改动。",
+    ]
+
+
+_ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
+
+
+def masked(text: str) -> str:
+    """Text for the terminal: anything that looks like an ID number is masked."""
+    return _ID_LIKE.sub(lambda m: mask_id(m.group()), text)
