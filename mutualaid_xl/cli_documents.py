@@ -115,11 +115,18 @@ def templates_fields(template: str = typer.Argument(..., help="模板名或 .doc
     from .cli import console, fail
     from .documents import template_fields
 
+    from rich.table import Table
+
     try:
-        for name, label in template_fields(template):
-            console.print(f"{name}\t{label}")
+        rows = template_fields(template)
     except MutualAidError as error:
         fail(error)
+    table = Table(title=f"模板 {escape(template)} 的字段（数据中可用字段名或中文名）")
+    for column in ("字段", "中文名", "说明"):
+        table.add_column(column, no_wrap=column == "字段")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,13 +14,14 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from docxtpl import DocxTemplate, RichText
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from markupsafe import escape
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import money, seal
@@ -272,7 +273,11 @@ def issuer_marking(text: str) -> RichText:
     width_em = sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text) or 1
     size_pt = max(22, min(60, int(_MARKING_WIDTH_PT / width_em)))
     rich = RichText()
-    rich.add(text, color="FF0000", size=size_pt * 2, font="eastAsia:方正小标宋简体")
+    # rPr children in schema order (rFonts, color, sz), which RichText.add does not keep
+    rich.xml = (
+        '<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}"/><w:color w:val="FF0000"/>'
+        '<w:sz w:val="{hp}"/><w:szCs w:val="{hp}"/></w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
+    ).format(font="方正小标宋简体", hp=size_pt * 2, text=escape(text))
     return rich
 
 
@@ -387,8 +392,9 @@ def _finish_pdfs(docs: list[Path], seal_png: Path | str | None) -> list[Path]:
 def render(template: Path | str, data: dict | Path | str, out: Path | str, *,
            seal_png: Path | str | None = None, pdf: bool = False, sheet: str | None = None) -> list[Path]:
     """Render one document (and its PDF); returns the produced files."""
+    renderer = Renderer(template)
     values = data if isinstance(data, dict) else load_data(data, sheet)
-    produced = [Renderer(template).render_to(values, out, seal_png=seal_png)]
+    produced = [renderer.render_to(values, out, seal_png=seal_png)]
     if pdf:
         produced += _finish_pdfs(produced[:1], seal_png)
     return produced
@@ -461,8 +467,21 @@ def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str,
     return produced
 
 
-def template_fields(template: Path | str) -> Iterable[tuple[str, str]]:
-    """(field, Chinese label) for every variable a template uses, for help texts."""
+def template_fields(template: Path | str) -> list[tuple[str, str, str]]:
+    """(field, Chinese label, note) for every variable a template uses, for help texts."""
     renderer = Renderer(template)
     labels = FIELDS.get(renderer.key, {})
-    return [(name, labels.get(name, "")) for name in sorted(renderer.variables)]
+    defaults = DEFAULTS.get(renderer.key, {})
+    rows = []
+    names = set(renderer.variables)
+    if renderer.key == "notice":
+        names |= {DERIVED[n] for n in names if n in DERIVED}
+    for name in sorted(names):
+        if renderer.key == "notice" and name in DERIVED:
+            note = f"可省略，默认由 {DERIVED[name]} 生成"
+        elif name in defaults:
+            note = "可省略" + (f"，默认“{defaults[name]}”" if isinstance(defaults[name], str) and defaults[name] else "")
+        else:
+            note = "必填"
+        rows.append((name, labels.get(name, ""), note))
+    return rows
