@@ -61,5 +61,50 @@ def claims(
         raise typer.Exit(1)
 
 
+def reconcile(
+    rosters: List[Path] = typer.Argument(..., help="各单位的会员名册（可多个，或一个含“单位名称”列的合并名册）"),
+    against: Path = typer.Option(..., "--against", "-a", help="省（市）互助系统导出的名单（.xlsx/.xls/.csv），需有单位名称、身份证号、交费金额列"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="对账结果工作簿（默认：导出文件同目录下 原名_reconcile.xlsx）"),
+) -> None:
+    """名册与系统导出数据对账：系统缺少、系统多出、跨单位重复、金额不一致，以及各单位人数和金额合计。
+
+    有差异时退出码为 1。身份证号和姓名在屏幕和结果工作簿中均打码；输入文件不被改动。
+    """
+    from .claims import masked
+    from .cli import console, fail
+    from .reconcile import reconcile as run, summary_rows, write_report
+
+    out = out or _default_out(against, "reconcile")
+    if out.resolve() in {p.resolve() for p in [*rosters, against]}:
+        fail("结果文件不能与输入文件相同（输入文件不会被改动）")
+    try:
+        with console.status("正在读取名册和系统导出数据…"):
+            result = run(rosters, against)
+            backup = write_report(result, out)
+    except MutualAidError as error:
+        fail(masked(str(error)))
+    except OSError as error:
+        fail(f"无法写入 {out}：{error.strerror}")
+    table = Table(title="对账结果")
+    for column in ("类型", "人数", "金额差（名册−系统，元）"):
+        table.add_column(column)
+    for kind, count, amount in summary_rows(result):
+        table.add_row(kind, str(count), amount)
+    console.print(table)
+    units = [u for u in result.units.values() if not u.matches]
+    console.print(f"单位：{len(result.units)} 个，其中 {len(units)} 个人数或金额不一致")
+    for line in units[:MAX_SHOWN]:
+        console.print(f"  {escape(line.unit)}：名册 {line.roster_members} 人 {line.roster_fen / 100:,.2f} 元，"
+                      f"系统 {line.system_members} 人 {line.system_fen / 100:,.2f} 元", highlight=False)
+    for error in result.problems[:MAX_SHOWN]:
+        console.print(f"[red]读取问题[/] {escape(masked(str(error)))}", highlight=False)
+    if backup:
+        console.print(f"原有结果文件已备份为 {escape(backup.name)}")
+    console.print(f"对账明细已写入 {escape(str(out))}")
+    if not result.clean:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("claims")(claims)
+    app.command("reconcile")(reconcile)

@@ -1,0 +1,283 @@
+"""Reconcile unit rosters with a provincial system export (`mutualaid reconcile`).
+
+The seeds require the stamped summary to match the system's data (云医互〔2021〕4号 三（二）3).
+Members are matched by normalised ID number; amounts are compared in fen. Found:
+- 系统缺少: a joining member of a roster is not in the export;
+- 系统多出: a member of the export is in no roster;
+- 跨单位重复 / 同单位重复: the same ID twice, in different units or the same one (either side);
+- 金额不一致: the member's fee differs between roster and export;
+- 单位不一致: the member is under another unit in the export;
+and per unit: members and fee totals on both sides with the difference.
+Rows marked 未参 (listed, not joining) are not members. Reports mask ID numbers and names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .errors import InputError, MutualAidError
+from .idcard import mask_id, mask_name, normalize_id
+from .roster import FIELDS
+from .sheets import Header, Sheet, find_header, header_key, read_sheets, text_cell, write_atomic
+from .values import is_blank, normalize_text, parse_decimal
+from .workbook_templates import NOT_JOINING
+
+MISSING, EXTRA, DUPLICATE_UNITS, DUPLICATE_SAME, AMOUNT, UNIT = (
+    "系统缺少", "系统多出", "跨单位重复", "同单位重复", "金额不一致", "单位不一致")
+KINDS = (MISSING, EXTRA, DUPLICATE_UNITS, DUPLICATE_SAME, AMOUNT, UNIT)
+ROSTER_SIDE, SYSTEM_SIDE = "名册", "系统"
+_UNIT_LABELS = {header_key(w) for w in ("单位名称", "参互单位", "参互单位名称", "单位")}
+
+
+@dataclass(frozen=True)
+class Member:
+    key: str                  # normalised ID number (or the cleaned text of an invalid one)
+    name: str
+    unit: str
+    fen: int | None           # fee in fen; None when the row has none
+    file: str
+    sheet: str
+    row: int
+
+    @property
+    def where(self) -> str:
+        return f"{Path(self.file).name}「{self.sheet}」第 {self.row} 行"
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str
+    key: str
+    name: str
+    detail: str
+    roster: tuple[Member, ...] = ()
+    system: tuple[Member, ...] = ()
+    fen: int = 0              # roster minus system, for amount differences
+
+
+@dataclass
+class UnitLine:
+    unit: str
+    roster_members: int = 0
+    system_members: int = 0
+    roster_fen: int = 0
+    system_fen: int = 0
+
+    @property
+    def difference_fen(self) -> int:
+        return self.roster_fen - self.system_fen
+
+    @property
+    def matches(self) -> bool:
+        return self.roster_members == self.system_members and self.difference_fen == 0
+
+
+@dataclass
+class Reconciliation:
+    roster_files: list[str]
+    export_file: str
+    units: dict[str, UnitLine] = field(default_factory=dict)
+    differences: list[Difference] = field(default_factory=list)
+    problems: list[MutualAidError] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for d in self.differences if d.kind == kind)
+
+    def fen(self, kind: str) -> int:
+        return sum(d.fen for d in self.differences if d.kind == kind)
+
+    @property
+    def clean(self) -> bool:
+        return not self.differences and not self.problems and all(u.matches for u in self.units.values())
+
+
+def _unit_above(sheet: Sheet, header: Header) -> str | None:
+    """A 单位名称 written above the header: "单位名称：X" in one cell or the label then X beside it."""
+    for row in sheet.rows[:header.row_index]:
+        for col, value in enumerate(row):
+            if not isinstance(value, str):
+                continue
+            label, _sep, rest = normalize_text(value).replace(":", "：").partition("：")
+            if header_key(re.sub(r"[(（].*?[)）]$", "", label)) not in _UNIT_LABELS:
+                continue
+            if rest.strip():
+                return rest.strip()
+            later = [v for v in row[col + 1:] if not is_blank(v)]
+            if later:
+                return normalize_text(str(later[0]))
+    return None
+
+
+def read_members(path: Path | str, side: str, problems: list[MutualAidError]) -> list[Member]:
+    """Members of every roster-like sheet of a file (rosters: 未参 rows left out)."""
+    path = Path(path)
+    members: list[Member] = []
+    found = False
+    for sheet in read_sheets(path, skip_hidden=True):
+        header = find_header(sheet, FIELDS)
+        if sheet.hidden or header is None or "id_number" not in header.columns:
+            continue
+        found = True
+        cols = header.columns
+        sheet_unit = _unit_above(sheet, header)
+        if sheet_unit is None and "unit" not in cols:
+            if side == SYSTEM_SIDE:
+                raise InputError("系统导出表没有“单位名称”列，无法按单位对账", file=str(path), sheet=sheet.name)
+            sheet_unit = path.stem
+
+        def where(index, key, message):
+            col = cols.get(key)
+            column = None if col is None else f"{sheet.letter(col)}（{header.titles[key]}）"
+            problems.append(MutualAidError(message, file=path.name, sheet=sheet.name, row=sheet.excel_row(index),
+                                           column=column))
+
+        def cell(row, key):
+            col = cols.get(key)
+            return row[col] if col is not None and col < len(row) else None
+
+        for index in range(header.row_index + 1, len(sheet.rows)):
+            row = sheet.rows[index]
+            raw_id, fee = cell(row, "id_number"), cell(row, "fee")
+            if is_blank(raw_id) and is_blank(cell(row, "name")):
+                continue
+            if NOT_JOINING in (normalize_text(str(cell(row, "membership") or "")), normalize_text(str(fee or ""))):
+                continue
+            try:
+                key = normalize_id(raw_id)
+            except InputError as error:
+                where(index, "id_number", error.message)
+                if is_blank(raw_id):
+                    continue
+                key = normalize_text(str(raw_id)).upper()
+            fen = None
+            if "fee" in cols:
+                try:
+                    fen = int(parse_decimal(fee, "fee") * 100)
+                except InputError as error:
+                    where(index, "fee", f"交费金额{error.message}")
+            unit = cell(row, "unit")
+            unit = normalize_text(str(unit)) if not is_blank(unit) else sheet_unit or path.stem
+            members.append(Member(key, normalize_text(str(cell(row, "name") or "")), unit, fen, str(path),
+                                  sheet.name, sheet.excel_row(index)))
+    if not found:
+        raise InputError("找不到名单的表头（需要“身份证号”和“姓名”等列）", file=str(path))
+    return members
+
+
+def _yuan(fen: int) -> str:
+    return f"{Decimal(fen).scaleb(-2):,.2f}"
+
+
+def reconcile(rosters: list[Path | str], export: Path | str) -> Reconciliation:
+    result = Reconciliation([str(p) for p in rosters], str(export))
+    ours = [m for path in rosters for m in read_members(path, ROSTER_SIDE, result.problems)]
+    theirs = read_members(export, SYSTEM_SIDE, result.problems)
+    by_key: dict[str, tuple[list[Member], list[Member]]] = defaultdict(lambda: ([], []))
+    for side, members in ((0, ours), (1, theirs)):
+        for m in members:
+            by_key[m.key][side].append(m)
+            line = result.units.setdefault(m.unit, UnitLine(m.unit))
+            if side == 0:
+                line.roster_members += 1
+                line.roster_fen += m.fen or 0
+            else:
+                line.system_members += 1
+                line.system_fen += m.fen or 0
+    add = result.differences.append
+    for key, (mine, system) in by_key.items():
+        name = (mine or system)[0].name
+        for side_name, group in ((ROSTER_SIDE, mine), (SYSTEM_SIDE, system)):
+            if len(group) > 1:
+                units = list(dict.fromkeys(m.unit for m in group))
+                kind = DUPLICATE_UNITS if len(units) > 1 else DUPLICATE_SAME
+                add(Difference(kind, key, name, f"{side_name}中出现 {len(group)} 次（{'、'.join(units)}）",
+                               tuple(mine) if side_name == ROSTER_SIDE else (),
+                               tuple(system) if side_name == SYSTEM_SIDE else ()))
+        if not system:
+            fen = sum(m.fen or 0 for m in mine)
+            add(Difference(MISSING, key, name, f"名册有（{mine[0].unit}），系统中没有", tuple(mine), (), fen))
+        elif not mine:
+            fen = -sum(m.fen or 0 for m in system)
+            add(Difference(EXTRA, key, name, f"系统有（{system[0].unit}），名册中没有", (), tuple(system), fen))
+        else:
+            a, b = mine[0], system[0]
+            if a.unit != b.unit:
+                add(Difference(UNIT, key, name, f"名册单位“{a.unit}”，系统单位“{b.unit}”", (a,), (b,)))
+            if a.fen is not None and b.fen is not None and a.fen != b.fen:
+                add(Difference(AMOUNT, key, name, f"名册 {_yuan(a.fen)} 元，系统 {_yuan(b.fen)} 元", (a,), (b,),
+                               a.fen - b.fen))
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    result.differences.sort(key=lambda d: (order[d.kind], d.key))
+    return result
+
+
+# ------------------------------------------------------------------ report
+
+UNIT_HEADERS = ("单位", "名册人数", "系统人数", "人数差", "名册金额", "系统金额", "金额差（名册−系统）", "结果")
+DIFF_HEADERS = ("序号", "类型", "身份证号", "姓名", "说明", "金额差（名册−系统）", "名册位置", "系统位置")
+
+
+def summary_rows(result: Reconciliation) -> list[tuple[str, int, str]]:
+    return [(kind, result.count(kind), _yuan(result.fen(kind))) for kind in KINDS]
+
+
+def write_report(result: Reconciliation, path: Path | str) -> Path | None:
+    """对账结果 workbook (单位对账, 差异明细, 读取问题, 说明); IDs and names masked."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    def writer(tmp: Path):
+        wb = Workbook(write_only=True)
+
+        def money(ws, fen):
+            cell = WriteOnlyCell(ws, Decimal(fen).scaleb(-2))
+            cell.number_format = "#,##0.00"
+            return cell
+
+        ws = wb.create_sheet("单位对账")
+        ws.freeze_panes = "A2"
+        ws.column_dimensions["A"].width = 32
+        ws.append(list(UNIT_HEADERS))
+        for line in sorted(result.units.values(), key=lambda u: (u.matches, u.unit)):
+            ws.append([text_cell(ws, line.unit), line.roster_members, line.system_members,
+                       line.roster_members - line.system_members, money(ws, line.roster_fen),
+                       money(ws, line.system_fen), money(ws, line.difference_fen), "一致" if line.matches else "不一致"])
+        lines = result.units.values()
+        ws.append(["合计", sum(u.roster_members for u in lines), sum(u.system_members for u in lines),
+                   sum(u.roster_members - u.system_members for u in lines),
+                   money(ws, sum(u.roster_fen for u in lines)), money(ws, sum(u.system_fen for u in lines)),
+                   money(ws, sum(u.difference_fen for u in lines)), None])
+        ws = wb.create_sheet("差异明细")
+        ws.freeze_panes = "A2"
+        for letter, width in zip("ABCDEFGH", (7, 12, 21, 8, 50, 14, 40, 40)):
+            ws.column_dimensions[letter].width = width
+        ws.append(list(DIFF_HEADERS))
+        for number, d in enumerate(result.differences, 1):
+            ws.append([number, d.kind, mask_id(d.key), mask_name(d.name), text_cell(ws, d.detail),
+                       money(ws, d.fen) if d.fen else None,
+                       text_cell(ws, "；".join(m.where for m in d.roster)),
+                       text_cell(ws, "；".join(m.where for m in d.system))])
+        ws = wb.create_sheet("读取问题")
+        ws.append(["序号", "位置", "原因"])
+        for number, error in enumerate(result.problems, 1):
+            ws.append([number, text_cell(ws, error.where()), text_cell(ws, error.message)])
+        ws = wb.create_sheet("说明")
+        ws.column_dimensions["A"].width = 100
+        for line in notes(result):
+            ws.append([text_cell(ws, line)])
+        wb.save(tmp)
+
+    return write_atomic(path, writer)
+
+
+def notes(result: Reconciliation) -> list[str]:
+    lines = [f"系统导出：{Path(result.export_file).name}",
+             f"名册：{'、'.join(Path(p).name for p in result.roster_files)}"]
+    lines += [f"{kind}：{count} 人，金额差 {fen} 元" for kind, count, fen in summary_rows(result)]
+    lines.append("按身份证号匹配（15位旧号升为18位、全角与小写x已统一）；标“未参”的人员不计。身份证号与姓名已打码，"
+                 "请按“名册位置”“系统位置”找到原行。")
+    return lines
