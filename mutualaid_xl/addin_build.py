@@ -6,7 +6,7 @@ xlwings' template (``quickstart_addin_ribbon.xlam``) has exactly one ribbon call
 only thing that can tell Python which button was pressed is the add-in's file name. Hence one
 add-in per button, named after a Python module (``mutualaid_xl.buttons.validate.xlam`` runs
 ``mutualaid_xl.buttons.validate.main()``), whose ``main`` is a handler in ``ribbon.py``. Each
-file declares the same tab and groups by qualified id (``idQ``), so Excel merges the seven
+file declares the same tab and groups by qualified id (``idQ``), so Excel merges the
 buttons into one 职工互助 tab. Only ``customUI/customUI.xml`` differs from the template.
 
 The VBA reads its settings as project "myaddin": ``%USERPROFILE%\\.myaddin\\myaddin.conf``
@@ -69,7 +69,8 @@ BUTTONS = (
     Button("fill", "填写汇总表", "roster", "AutoSum",
            "按当前名册填写参互申请表、参互单位台账和年度参互汇总表。", "fill_summaries"),
     Button("claims", "计算补助", "claims", "CalculateNow",
-           "用计算引擎重算当前补助登记表的每一笔补助，并写出计算说明。", "compute_claims"),
+           "用计算引擎重算当前补助登记表的每一笔补助（首次住院、已付补助金按身份证号自动得出），结果和计算说明写入新工作簿。",
+           "compute_claims"),
     Button("notice", "生成红头通知", "documents", "FileNew",
            "按“设置”中的方案生成开展职工医疗互助工作的红头通知（Word）。", "make_notice"),
     Button("application", "生成申请表", "documents", "TableInsert",
@@ -164,7 +165,7 @@ def _put(data: bytes, path: Path, backup_dir: Path | None = None) -> str:
 
 
 def build(directory: Path | str = "addin", template: Path = TEMPLATE) -> list[tuple[Path, str]]:
-    """Write the seven add-ins and ``xlwings.conf`` into ``directory``; returns (file, outcome)."""
+    """Write one add-in per button and ``xlwings.conf`` into ``directory``; returns (file, outcome)."""
     directory = Path(directory)
     results = [(directory / b.file_name, _put(addin_bytes(b, template), directory / b.file_name)) for b in BUTTONS]
     conf = directory / CONF_FILE

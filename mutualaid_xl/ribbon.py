@@ -8,11 +8,21 @@ Which button runs which handler: ``addin_build.BUTTONS`` and ``mutualaid_xl/butt
 
 from __future__ import annotations
 
-from .errors import MutualAidError
+import datetime as dt
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from .errors import InputError, MutualAidError
 from .policy import default_policy_id, get_policy, list_policies
-from .workbook_templates import POLICY_NAME, SETTINGS_CELLS, SETTINGS_SHEET, fee_standard_text
+from .sheets import Sheet
+from .values import is_blank, parse_date
+from .workbook_templates import DATE_NAME, POLICY_NAME, SETTINGS_CELLS, SETTINGS_SHEET, fee_standard_text
 
 TITLE = "职工互助"
+PROBLEMS_SHEET, UNITS_SHEET = "校验结果", "单位汇总"
+SEAL_NAME = "印章文件"     # optional defined name: the path of the seal image
+SEAL_FILE = "印章.png"     # else this file beside the workbook
 
 
 def _caller(book):
@@ -92,3 +102,250 @@ def settings(book=None) -> str:
     cell.sheet.activate()
     cell.select()
     return _alert(book, "\n".join(line for line in lines if line), "设置")
+
+
+# ------------------------------------------------------------------ reading the workbook
+
+
+def _guard(book, title: str, work) -> str:
+    """Run ``work()`` (returns the message); a problem the clerk can fix becomes the message."""
+    try:
+        message = work()
+    except MutualAidError as error:
+        message = f"没有完成：{error}"
+    return _alert(book, message, title)
+
+
+def _setting(book, name: str):
+    cell = _named_cell(book, name)
+    value = None if cell is None else cell.value
+    return None if is_blank(value) else value
+
+
+def _policy_id(book) -> str | None:
+    value = _setting(book, POLICY_NAME)
+    return None if value is None else str(value).strip()
+
+
+def _on_date(book) -> dt.date | None:
+    value = _setting(book, DATE_NAME)
+    return None if value is None else parse_date(value, DATE_NAME)
+
+
+def _sheets(book) -> list[Sheet]:
+    """The workbook's sheets as open in Excel (unsaved edits included), without 设置 and our reports."""
+    sheets = []
+    for sheet in book.sheets:
+        if sheet.name in (SETTINGS_SHEET, PROBLEMS_SHEET, UNITS_SHEET):
+            continue
+        used = sheet.used_range
+        sheets.append(Sheet(sheet.name, used.options(ndim=2).value, file=book.fullname, origin_row=used.row,
+                            origin_col=used.column, hidden=not sheet.visible))
+    return sheets
+
+
+def _validate(book):
+    from . import roster
+
+    return roster.validate(_sheets(book), policy=_policy_id(book), on=_on_date(book))
+
+
+def _workbook_path(book) -> Path:
+    fullname = str(book.fullname)
+    path = Path(fullname)
+    if "://" in fullname or not path.is_absolute():
+        raise InputError("请先把工作簿保存到本机文件夹（生成的文件放在工作簿旁边）", file=fullname)
+    return path
+
+
+def _beside(book, what: str) -> Path:
+    """``<workbook folder>/<workbook name>-<what>``: where generated files go."""
+    path = _workbook_path(book)
+    return path.parent / f"{path.stem}-{what}"
+
+
+def _cell(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _write_report(book, name: str, headers, rows, text_columns: str):
+    """Write a report sheet of ours: a new sheet, or our earlier report of that name rewritten.
+
+    Columns holding the clerk's text are formatted as text first, so a value such as
+    "=1+1" stays text instead of becoming a formula.
+    """
+    existing = next((s for s in book.sheets if s.name == name), None)
+    if existing is not None:
+        if existing.range("A1").value != headers[0] or existing.range("B1").value != headers[1]:
+            raise InputError(f"工作簿里已有一个不是本程序生成的“{name}”工作表；请把它改名后再试", sheet=name)
+        existing.clear_contents()
+        sheet = existing
+    else:
+        sheet = book.sheets.add(name, after=book.sheets[-1])
+    last = len(rows) + 1
+    for letter in text_columns:
+        sheet.range(f"{letter}1:{letter}{last}").number_format = "@"
+    sheet.range("A1").value = [list(headers)] + [[_cell(v) for v in row] for row in rows]
+    return sheet
+
+
+# ------------------------------------------------------------------ the buttons
+
+
+def validate_roster(book=None) -> str:
+    """校验名册: validate the roster sheets; problems go to a 校验结果 sheet, the roster stays as it is."""
+    from . import roster
+
+    book = _caller(book)
+
+    def work():
+        result = _validate(book)
+        rows = roster.problem_rows(result) or [[None] * 7 + ["未发现问题", None]]
+        sheet = _write_report(book, PROBLEMS_SHEET, roster.PROBLEM_HEADERS, rows, "CDGHI")
+        _write_report(book, UNITS_SHEET, roster.UNIT_HEADERS, roster.unit_rows(result), "ABDL")
+        sheet.activate()
+        return "\n".join([*roster.notes(result),
+                          f"问题清单见工作表“{PROBLEMS_SHEET}”，各单位人数与参互比例见“{UNITS_SHEET}”。"])
+
+    return _guard(book, "校验名册", work)
+
+
+def fill_summaries(book=None) -> str:
+    """填写汇总表: 参互申请表, 参互单位台账 and 年度参互汇总表 filled from this roster, beside the workbook."""
+    from . import fill
+
+    book = _caller(book)
+
+    def work():
+        result = _validate(book)
+        folder = _beside(book, "报表")
+        written = fill.fill_forms(result, folder)
+        lines = [f"已填写 {len(written)} 个文件，位于 {folder}："]
+        lines += [f"  {path.relative_to(folder)}" + (f"（旧文件备份为 {backup.name}）" if backup else "")
+                  for path, backup in written]
+        if result.errors or result.warnings:
+            lines.append(f"注意：名册有 {result.errors} 个错误、{result.warnings} 个提醒，"
+                         f"请按“校验名册”查看并改正后重新填写。")
+        return "\n".join(lines)
+
+    return _guard(book, "填写汇总表", work)
+
+
+def compute_claims(book=None) -> str:
+    """计算补助: the whole claims register recomputed by the engine into a new workbook, which is opened."""
+    from . import claims
+
+    book = _caller(book)
+
+    def work():
+        out = _beside(book, "补助计算.xlsx")
+        with tempfile.TemporaryDirectory() as tmp:
+            result = claims.compute_register(_snapshot(book, Path(tmp)), _policy_id(book))
+        backup = claims.write_result(result, out)
+        book.app.books.open(str(out))
+        lines = [*claims.notes(result), f"结果已写入 {out}（已打开）。"]
+        if backup:
+            lines.append(f"原有结果文件已备份为 {backup.name}。")
+        if result.problems:
+            lines.append(f"有 {len(result.problems)} 个问题，见结果工作簿的“问题”表。")
+        return "\n".join(lines)
+
+    return _guard(book, "计算补助", work)
+
+
+def _produced(paths: list[Path]) -> str:
+    return "\n".join(["已生成：", *(f"  {path}" for path in paths)])
+
+
+def _snapshot(book, folder: Path) -> Path:
+    """The workbook's values as open in Excel (unsaved edits included) saved as an .xlsx in ``folder``,
+    for services that read files; the clerk's file is never touched."""
+    from openpyxl import Workbook
+
+    copy = Workbook()
+    copy.remove(copy.active)
+    for sheet in book.sheets:
+        if sheet.name in (PROBLEMS_SHEET, UNITS_SHEET):
+            continue
+        used = sheet.used_range
+        ws = copy.create_sheet(sheet.name)
+        ws.sheet_state = "visible" if sheet.visible else "hidden"
+        for i, row in enumerate(used.options(ndim=2).value):
+            for j, value in enumerate(row):
+                if not is_blank(value):
+                    ws.cell(used.row + i, used.column + j, _cell(value))
+    path = folder / f"{_workbook_path(book).stem}.xlsx"
+    copy.save(path)
+    return path
+
+
+def _notice(book, seal_png: Path | None, pdf: bool) -> list[Path]:
+    """The notice from this workbook's 字段/值 sheet, beside the workbook."""
+    from . import documents
+
+    out = _beside(book, "通知.docx")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = documents.load_data(_snapshot(book, Path(tmp)))
+    return documents.render("notice", data, out, seal_png=seal_png, pdf=pdf)
+
+
+def make_notice(book=None) -> str:
+    """生成红头通知: the notice (Word) from this workbook's 字段/值 sheet (发文机关, 标题, 正文 …)."""
+    book = _caller(book)
+    return _guard(book, "生成红头通知", lambda: _produced(_notice(book, None, False)))
+
+
+def _application_data(summary, policy, today: dt.date) -> dict:
+    ratio = summary.ratio
+    return {
+        "unit": summary.unit, "period": policy.period, "insured_count": "",
+        "staff_total": "" if summary.staff is None else summary.staff,
+        "renew_count": summary.renewed, "new_count": summary.new, "active_count": summary.active,
+        "retired_count": summary.retired, "member_total": summary.members,
+        "active_ratio": "" if ratio is None else f"{ratio:.2%}", "fee_total": summary.amount,
+        "fee_note": fee_standard_text(policy) if policy.fees is not None else "", "date": today,
+    }
+
+
+def make_application(book=None) -> str:
+    """生成申请表: one 参互申请表 (Word) per unit of this roster, beside the workbook."""
+    from . import documents
+
+    book = _caller(book)
+
+    def work():
+        result = _validate(book)
+        if not result.units:
+            raise InputError("名册中没有可汇总的单位；请先按“校验名册”查看问题")
+        folder = _beside(book, "申请表")
+        renderer = documents.Renderer("application_form")
+        today = dt.date.today()
+        produced = [renderer.render_to(_application_data(s, result.policy, today),
+                                       folder / f"{documents.safe_file_name(s.unit)}.docx")
+                    for s in result.units.values()]
+        lines = [_produced(produced)]
+        if result.errors:
+            lines.append(f"注意：名册有 {result.errors} 个错误，请按“校验名册”查看并改正后重新生成。")
+        return "\n".join(lines)
+
+    return _guard(book, "生成申请表", work)
+
+
+def _seal_png(book) -> Path:
+    value = _setting(book, SEAL_NAME)
+    path = Path(str(value).strip()) if value is not None else _workbook_path(book).parent / SEAL_FILE
+    if not path.is_file():
+        raise InputError(f"找不到印章图片 {path}：请把本单位提供的印章图片（透明背景 PNG）存为工作簿旁的“{SEAL_FILE}”，"
+                         f"或在名为“{SEAL_NAME}”的单元格中填写其完整路径（演示可用 mutualaid seal specimen 生成样章）")
+    return path
+
+
+def stamp_pdf(book=None) -> str:
+    """盖章并导出PDF: the notice of this workbook with the seal over the signature, as .docx and PDF."""
+    book = _caller(book)
+
+    def work():
+        produced = _notice(book, _seal_png(book), True)
+        return _produced(produced) + "\n已记入盖章记录.csv；可用 mutualaid verify 文件 核验文件此后是否改动。"
+
+    return _guard(book, "盖章并导出PDF", work)
