@@ -83,6 +83,9 @@ class Layout:
     def letter(self, key: str) -> str:
         return self.letters[key]
 
+    def column(self, key: str) -> Column:
+        return self.columns[list(self.letters).index(key)]
+
     @property
     def width(self) -> int:
         return len(self.columns)

@@ -160,6 +160,7 @@ def test_roster_columns_formats_and_validations(built):
     col = letters_by_header(ws, 4)
     assert {key: wt.ROSTER.letter(key) for key in ("id_number", "category", "fee")} == {
         "id_number": col["身份证号"], "category": col["类别"], "fee": col["交费金额"]}
+    assert wt.ROSTER.column("membership").header == "续互/新参互"
     for row in (5, 200, 504):
         assert ws[f"{col['身份证号']}{row}"].number_format == "@"
         assert ws[f"{col['联系电话']}{row}"].number_format == "@"
