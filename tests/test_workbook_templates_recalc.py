@@ -61,6 +61,12 @@ def cap_parts_as_excel_shows_them() -> list:
     return shown
 
 
+# Birthdays around the enrolment date (the 60th birthday on, before and after it; 29 February
+# on a 28 February enrolment date) and a spread of others, for DATEDIF against idcard.age_on.
+AGES_ON = dt.date(2021, 2, 28)
+AGE_IDS = [fake_id(birth, f"{n:03d}") for n, birth in enumerate(
+    ["19610228", "19610227", "19610301", "19600229", "19800229", "20040228", "20050301", "19991231", "20000101",
+     "19560228", "19700615", "19881111"], start=100)] + ["990101610228003", "990101610301004"]
 LEDGER_ROWS = [("单位甲", 100, 75, 3, Decimal("8700.00")), ("单位乙", 40, 40, 0, Decimal("4000.00")),
                ("单位丙", None, 0, 2, Decimal("800.00")), ("单位丁", 7, 5, 1, Decimal("900.50"))]
 SUMMARY_ROWS = [("代办点一", 12, 800, 150, 900, 50, Decimal("110000.00")),
@@ -82,13 +88,19 @@ def recalculated(tmp_path_factory) -> dict[str, openpyxl.Workbook]:
     filled, out = base / "filled", base / "out"
     filled.mkdir()
 
-    def edit(name, change):
+    def edit(name, change, save_as=None):
         wb = openpyxl.load_workbook(base / "templates" / name)
         change(wb)
-        wb.save(filled / name)
+        wb.save(filled / (save_as or name))
 
     edit(wt.ROSTER.file, lambda wb: fill(wb[wt.ROSTER.sheet], wt.ROSTER, [
         dict(name=n, id_number=i, category=c, membership=m, fee=f) for n, i, c, m, f in ROSTER_PEOPLE]))
+    def ages(wb):
+        wb[wt.SETTINGS_SHEET][wt.SETTINGS_CELLS[wt.DATE_NAME]] = AGES_ON
+        fill(wb[wt.ROSTER.sheet], wt.ROSTER, [dict(name="某", id_number=i, category="在职", membership="续互", fee=100)
+                                              for i in AGE_IDS])
+
+    edit(wt.ROSTER.file, ages, "roster_ages.xlsx")
     edit(wt.CLAIMS.file, lambda wb: fill(wb[wt.CLAIMS.sheet], wt.CLAIMS, [
         dict(name="某", id_number=i, admitted=a, discharged=d, self_pay=p, years=y, cap_part=cap)
         for (i, a, d, p, y), cap in zip(CLAIMS_ROWS, cap_parts_as_excel_shows_them())]))
@@ -131,6 +143,13 @@ def test_roster_derives_sex_birth_and_age_from_the_id(recalculated):
     assert column(ws, wt.ROSTER, "age", n)[0] == 41 and column(ws, wt.ROSTER, "age", n)[3] == 59
     assert column(ws, wt.ROSTER, "sex", n)[:4] == ["男", "女", "男", "女"]
     assert column(ws, wt.ROSTER, "seq", n) == list(range(1, n + 1))
+
+
+def test_roster_age_matches_the_validator_around_birthdays(recalculated):
+    ws = recalculated["roster_ages.xlsx"][wt.ROSTER.sheet]
+    ages = column(ws, wt.ROSTER, "age", len(AGE_IDS))
+    assert ages == [age_on(normalize_id(i), AGES_ON) for i in AGE_IDS]
+    assert ages[:5] == [60, 60, 59, 60, 40]      # a 29 February birthday is not reached on 28 February
 
 
 def test_roster_marks_non_participants_and_counts(recalculated):
