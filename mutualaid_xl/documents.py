@@ -122,8 +122,23 @@ def filter_total(rows, key: str):
     return int(total) if total == total.to_integral_value() else total
 
 
+class _Environment(SandboxedEnvironment):
+    """Sandboxed; remembers compiled templates, since docxtpl recompiles the same XML for every document."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self._compiled: dict[str, object] = {}
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        if source not in self._compiled:
+            self._compiled[source] = super().from_string(source)
+        return self._compiled[source]
+
+
 def jinja_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env = _Environment(autoescape=True, undefined=StrictUndefined)
     env.filters.update(
         yuan=filter_yuan, rmb_upper=filter_rmb_upper, cn_date=filter_cn_date, total=filter_total,
         mask_name=mask_name, mask_id=mask_id,
