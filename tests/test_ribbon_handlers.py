@@ -34,6 +34,11 @@ def _bad_roster(tmp_path) -> Path:
     return synthetic.write_roster(tmp_path / "roster.xlsx", data, unit="晨光机械厂")
 
 
+def _first_data_row(path: Path) -> int:
+    ws = load_workbook(path)[ROSTER.sheet]
+    return next(row[0].row for row in ws.iter_rows() if row[0].value == "序号") + 1
+
+
 def _book(path: Path) -> FakeBook:
     return FakeBook.from_openpyxl(load_workbook(path), fullname=str(path))
 
@@ -56,7 +61,7 @@ def test_validate_writes_the_services_report_and_leaves_the_roster_alone(tmp_pat
     assert headers == list(roster.PROBLEM_HEADERS)
     assert rows == [[ribbon._cell(v) for v in row] for row in roster.problem_rows(expected)]
     reasons = {(row[4], row[5]): row[7] for row in rows}  # (Excel row, column) -> reason
-    first = ROSTER.header_row + 1  # Excel row of rows[0]
+    first = _first_data_row(path)
     assert reasons[(first + 2, "C")].startswith("身份证号校验位错误")
     assert reasons[(first + 5, "C")] == f"身份证号与第 {first + 4} 行重复：同一人只能参加一份"
     assert reasons[(first + 7, "G")] == "交费金额 90 元与方案 nm-2021 的在职标准 100 元不符"
