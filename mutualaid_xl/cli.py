@@ -30,9 +30,9 @@ def fail(error: MutualAidError | str, code: int = 2) -> None:
 
 
 # Each area adds its commands in its own module (cli_*.py) through register(app).
-from . import cli_addin, cli_claims, cli_documents, cli_engine, cli_workbooks, demo  # noqa: E402
+from . import cli_addin, cli_claims, cli_documents, cli_engine, cli_roster, cli_workbooks, demo  # noqa: E402
 
-for _module in (cli_addin, cli_claims, cli_documents, cli_engine, cli_workbooks, demo):
+for _module in (cli_addin, cli_claims, cli_documents, cli_engine, cli_roster, cli_workbooks, demo):
     _module.register(app)
 
 

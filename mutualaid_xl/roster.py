@@ -68,6 +68,7 @@ _LABELS = {   # cells above the header: label -> what it gives
 }
 _LABEL_LOOKUP = {header_key(word): key for key, words in _LABELS.items() for word in words}
 MAX_REPORT_ROWS = 1_000_000
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,10 @@ class _Verdict:
     membership: str | None            # 续互 / 新参互
     fee: Decimal | None               # amount counted for the unit
     problems: tuple[tuple[str, str, str], ...] = ()   # (field key, severity, reason)
+    category: str = field(init=False)                   # "在职/续互", as the engine takes it
 
-    @property
-    def category(self) -> str:
-        return "/".join(p for p in (self.role, self.membership) if p)
+    def __post_init__(self):
+        object.__setattr__(self, "category", "/".join(p for p in (self.role, self.membership) if p))
 
 
 def _shown(key: str, value) -> str:
@@ -172,6 +173,8 @@ def _shown(key: str, value) -> str:
         return mask_id(value if not isinstance(value, float) else f"{value:.0f}")
     if key == "name":
         return mask_name(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -331,13 +334,13 @@ class RosterChecker:
                     problems.append(("fee", WARNING, f"交费金额为空，按方案标准 {expected} 元计入"))
         else:
             try:
-                counted = parse_decimal(fee, "交费金额")
+                counted = parse_decimal(int(fee) if isinstance(fee, float) and fee.is_integer() else fee, "交费金额")
             except InputError as error:
                 problems.append(("fee", ERROR, f"交费金额{error.message}"))
             else:
                 if counted == counted.to_integral_value():
                     counted = counted.quantize(Decimal(1))
-                if isinstance(fee, str):
+                if isinstance(fee, str) and not _PLAIN_NUMBER.fullmatch(fee.strip()):
                     problems.append(("fee", WARNING, f"交费金额是文字“{fee}”，已按 {counted} 元读取；"
                                                      "Excel 求和会漏掉文字，请改为数字"))
                 if expected is not None and counted != expected:
@@ -394,10 +397,6 @@ class RosterChecker:
                 reason = engine.check_eligibility(self.policy, id18, category, on)
             except MutualAidError as error:
                 reason = error.message
-            if reason and "办理时间" in reason:
-                # the date itself is outside the enrolment window: one problem for the run, not per row
-                self._note_once(ERROR, f"参互日期{reason.removeprefix('不符合：')}")
-                reason = None
         self._ages[key] = reason
         return reason
 
@@ -434,8 +433,8 @@ class RosterChecker:
         header = find_header(sheet, FIELDS)
         if header is None or "id_number" not in header.columns:
             return False
-        for reason, col, severity in header.notes:
-            self._add(severity, reason, sheet, header.row_index, col)
+        for reason, row_index, col, severity in header.notes:
+            self._add(severity, reason, sheet, row_index, col)
         missing = [key for key in REQUIRED if key not in header.columns]
         if missing:
             for key in missing:
@@ -446,6 +445,12 @@ class RosterChecker:
             self._add(WARNING, "这一列有数据但没有表头，未校验；请补上表头或删除", sheet, header.row_index, col)
         if "fee" not in header.columns:
             self._add(WARNING, "名册没有“交费金额”列，互助金按方案标准计算", sheet, header.row_index)
+        header_row = sheet.excel_row(header.row_index)
+        for row1, col1, row2, col2 in sheet.merged:
+            if row1 > header_row and row2 > row1:
+                span = f"{sheet.letter(col1 - sheet.origin_col)}{row1}:{sheet.letter(col2 - sheet.origin_col)}{row2}"
+                self._add(WARNING, f"{span} 是合并单元格：只有第一行有值，其余各行按空白处理；请取消合并并逐行填写",
+                          sheet, row1 - sheet.origin_row, col1 - sheet.origin_col)
         context = self._context(sheet, header)
         sheet_unit = (unit or (_text(context["unit"][0]) if "unit" in context else "") or fallback
                       or Path(sheet.file).stem or sheet.name)
@@ -487,8 +492,9 @@ class RosterChecker:
             if len(row) < width:
                 row = list(row) + [""] * (width - len(row))
                 data[offset] = row
-            if all(row[c] is None or row[c] == "" or (isinstance(row[c], str) and not row[c].strip())
-                   for c in (cn, ci, cc, cm, cf) if c is not None):
+            value = row[ci]
+            if (value is None or value == "" or (isinstance(value, str) and not value.strip())) and all(
+                    is_blank(row[c]) for c in (cn, cc, cm, cf) if c is not None):
                 continue
             indexes.append(offset)
             ids.append(row[ci])
@@ -530,12 +536,15 @@ class RosterChecker:
                 add(severity, reason, sheet, r, col, titles.get(key, ""), _shown(key, row[col]))
             id18 = canonical[n]
             if id18 is None:
-                add(ERROR, f"身份证号{id_reasons[n].removeprefix('身份证号')}", sheet, r, ci, titles["id_number"],
+                reason = id_reasons[n]
+                reason = f"身份证号中的{reason}" if reason.startswith("出生日期") else (
+                    reason if reason.startswith("身份证号") else f"身份证号{reason}")
+                add(ERROR, reason, sheet, r, ci, titles["id_number"],
                     _shown("id_number", ids[n]))
             else:
                 before = self._seen.get(id18)
                 if before is None:
-                    self._seen[id18] = (file, sheet.name, r, unit_name)
+                    self._seen[id18] = (file, sheet.name, sheet.excel_row(r), unit_name)
                 else:
                     other_file, other_sheet, other_row, other_unit = before
                     if other_file == file and other_sheet == sheet.name:
@@ -546,23 +555,29 @@ class RosterChecker:
                         where += f"（单位：{other_unit}）"
                     add(ERROR, f"身份证号与{where}重复：同一人只能参加一份", sheet, r, ci, titles["id_number"],
                         _shown("id_number", id18))
-                row_on = on
+                row_on, dated = on, False
                 if co is not None and not is_blank(row[co]):
                     parsed = self._date(row[co])
                     if isinstance(parsed, str):
                         add(ERROR, f"参互日期{parsed}", sheet, r, co, titles["on"], _shown("on", row[co]))
                         row_on = None
                     else:
-                        row_on = self.on or parsed
+                        row_on, dated = self.on or parsed, self.on is None
                 elif row_on is None:
                     row_on = self._default_on
                 if verdict.enrolled and verdict.role and row_on is not None:
                     reason = self._age(id18, verdict.category, row_on)
                     if reason:
-                        add(ERROR, reason.removeprefix("不符合："), sheet, r, cc if "周岁" in reason else ci,
-                            titles["category"] if "周岁" in reason else titles["id_number"],
-                            _shown("category", row[cc]) if "周岁" in reason else _shown("id_number", id18))
-                if cs is not None and not is_blank(row[cs]) and _text(row[cs]) != id_sex(id18):
+                        reason = reason.removeprefix("不符合：")
+                        if "办理时间" in reason and dated:
+                            add(ERROR, f"参互日期{reason}", sheet, r, co, titles["on"], _shown("on", row[co]))
+                        elif "办理时间" in reason:   # the run's date itself: one problem, not one per row
+                            self._note_once(ERROR, f"参互日期{reason}")
+                        elif "周岁" in reason:
+                            add(ERROR, reason, sheet, r, cc, titles["category"], _shown("category", row[cc]))
+                        else:
+                            add(ERROR, reason, sheet, r, ci, titles["id_number"], _shown("id_number", id18))
+                if cs is not None and row[cs] and row[cs] != id_sex(id18) and _text(row[cs]) != id_sex(id18):
                     add(WARNING, f"性别“{_text(row[cs])}”与身份证号（{id_sex(id18)}）不符", sheet, r, cs,
                         titles["sex"], _text(row[cs]))
                 if cb is not None and not is_blank(row[cb]):
@@ -699,8 +714,8 @@ def write_report(result: RosterResult, path: Path | str, *, files: list[str] | N
 
     from .sheets import text_cell, write_atomic
 
-    problems = problem_rows(result) if files is None else [
-        row for row in problem_rows(result) if result.problems[row[0] - 1].file in files]
+    problems = problem_rows(result) if files is None else [   # this file's problems and the run's own
+        row for row in problem_rows(result) if result.problems[row[0] - 1].file in files + [""]]
 
     def writer(tmp: Path):
         wb = Workbook(write_only=True)

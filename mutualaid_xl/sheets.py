@@ -85,7 +85,7 @@ def _kind(path: Path, head: bytes) -> str:
         return "ole"
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
-            raise FileFormatError(f"这是{what}，不是电子表格；请提供 Excel（.xlsx/.xls）、WPS/ODS 或 CSV 文件", file=name)
+            raise FileFormatError(f"这是 {what}，不是电子表格；请提供 Excel（.xlsx/.xls）、WPS/ODS 或 CSV 文件", file=name)
     sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sample.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
         raise FileFormatError(
@@ -147,6 +147,63 @@ def _calamine_error(error: Exception, path: Path) -> FileFormatError:
     return FileFormatError(f"文件已损坏或格式不完整，无法读取（{detail}）；请在 Excel 中打开后另存再试", file=str(path))
 
 
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet XML part of an .xlsx."""
+    import xml.etree.ElementTree as ET
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    parts = {}
+    for sheet in ET.fromstring(archive.read("xl/workbook.xml")).iter(f"{ns_main}sheet"):
+        target = targets.get(sheet.get(f"{ns_rel}id"), "")
+        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return parts
+
+
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
+    """Error values (#N/A, #DIV/0! ...) of an .xlsx by sheet: [(row, col, text)], 1-based.
+
+    calamine reads error cells as '' (python-calamine issue #105), which would make an #N/A
+    look like a blank; the sheet XML is scanned for cells of type "e" instead.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        for name, part in _sheet_parts(archive).items():
+            if part not in names:
+                continue
+            cells = []
+            tail = b""
+            with archive.open(part) as stream:
+                while True:
+                    chunk = stream.read(1 << 24)
+                    if not chunk:
+                        break
+                    data = tail + chunk
+                    start = 0
+                    while (hit := data.find(b't="e"', start)) >= 0:
+                        begin, end = data.rfind(b"<c ", 0, hit), data.find(b"</c>", hit)
+                        if begin < 0 or end < 0:
+                            break
+                        ref, value = _CELL_REF.search(data, begin, hit + 5), _CELL_VALUE.search(data, hit, end)
+                        if ref:
+                            text = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
+                            cells.append((int(ref.group(2)), column_index_from_string(ref.group(1).decode()), text))
+                        start = end
+                    tail = data[max(start, len(data) - 8192):]   # a cell cut by the chunk boundary comes again
+            if cells:
+                found[name] = cells
+    return found
+
+
 def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
                 skip_hidden: bool = False) -> list[Sheet]:
     """All worksheets of a workbook (or only ``names``), never modifying the file.
@@ -172,6 +229,12 @@ def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
         _check_ole(path)
     wanted = set(names) if names is not None else None
     sheets = []
+    errors = {}
+    if kind == "zip" and path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            errors = _error_cells(path)
+        except (KeyError, zipfile.BadZipFile, SyntaxError, ValueError):
+            errors = {}   # an unusual package: calamine below reports what is wrong with it
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
@@ -185,6 +248,9 @@ def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
                 sheet = book.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=False)
                 merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
+                for row, col, text in errors.get(meta.name, ()):
+                    if row <= len(rows) and col <= len(rows[row - 1]):
+                        rows[row - 1][col - 1] = text
                 sheets.append(Sheet(name=meta.name, rows=rows, file=str(path), hidden=hidden, merged=merged))
         finally:
             book.close()
@@ -213,10 +279,11 @@ def _bare(text: str) -> str:
 
 @dataclass
 class Header:
-    row_index: int                      # index into Sheet.rows of the header row
+    row_index: int                      # index into Sheet.rows of the (last) header row; data follows
     columns: dict[str, int]             # field key -> column index into the row
     titles: dict[str, str]              # field key -> the header text as written
-    notes: list[tuple[str, int | None, str]] = field(default_factory=list)  # (reason, column index, severity)
+    top_index: int = 0                  # first header row (differs for a two-level header)
+    notes: list[tuple[str, int, int | None, str]] = field(default_factory=list)  # (reason, row, column, severity)
 
 
 def find_header(sheet: Sheet, fields: dict[str, tuple[str, ...]], *, scan: int = 30) -> Header | None:
@@ -227,48 +294,57 @@ def find_header(sheet: Sheet, fields: dict[str, tuple[str, ...]], *, scan: int =
     row names at least two fields.
     """
     lookup = {header_key(word): key for key, words in fields.items() for word in words}
-    best: tuple[int, int, dict] | None = None
-    for index, row in enumerate(sheet.rows[:scan]):
+
+    def match(row) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
         for col, value in enumerate(row):
-            if value is None or value == "" or not isinstance(value, str):
-                continue
-            text = header_key(value)
-            key = lookup.get(text) or lookup.get(_bare(text))
-            if key:
-                found.setdefault(key, []).append(col)
-        if len(found) >= 2 and (best is None or len(found) > best[1]):
-            best = (index, len(found), found)
+            if isinstance(value, str) and value:
+                text = header_key(value)
+                key = lookup.get(text) or lookup.get(_bare(text))
+                if key:
+                    found.setdefault(key, []).append(col)
+        return found
+
+    rows = sheet.rows[:scan + 1]
+    matches = [match(row) for row in rows]
+    best: tuple[int, int, dict, dict] | None = None
+    for index, found in enumerate(matches):
+        # a two-level header: names in this row plus sub-headers in the next one
+        below = {k: v for k, v in (matches[index + 1] if index + 1 < len(matches) else {}).items() if k not in found}
+        count = len(found) + len(below)
+        if len(found) >= 1 and count >= 2 and (best is None or count > best[1]):
+            best = (index, count, found, below)
     if best is None:
         return None
-    index, _count, found = best
-    row = sheet.rows[index]
-    header = Header(index, {k: cols[0] for k, cols in found.items()},
-                    {k: header_key(row[cols[0]]) for k, cols in found.items()})
+    index, _count, found, below = best
+    titles = {k: header_key(sheet.rows[index][cols[0]]) for k, cols in found.items()}
+    titles.update({k: header_key(sheet.rows[index + 1][cols[0]]) for k, cols in below.items()})
+    found = {**found, **below}
+    header = Header(index + 1 if below else index, {k: cols[0] for k, cols in found.items()}, titles, index)
     for key, cols in found.items():
         if len(cols) > 1:
             others = "、".join(sheet.letter(c) for c in cols[1:])
             header.notes.append((f"表头“{header.titles[key]}”出现多次，按第一列 {sheet.letter(cols[0])} 读取，"
-                                 f"忽略 {others} 列", cols[1], "提醒"))
-    excel_row = sheet.excel_row(index)
+                                 f"忽略 {others} 列", header.row_index, cols[1], "提醒"))
+    first_row, last_row = sheet.excel_row(index), sheet.excel_row(header.row_index)
     for row1, col1, row2, col2 in sheet.merged:
-        if row1 <= excel_row <= row2 and (col2 > col1 or row2 > row1):
+        if row1 <= last_row and row2 >= first_row and (col2 > col1 or row2 > row1):
             first = col1 - sheet.origin_col
             span = f"{column_letter(col1)}{row1}:{column_letter(col2)}{row2}"
             header.notes.append((f"表头单元格 {span} 是合并单元格；已按左上角的表头读取，"
-                                 "建议取消合并，每列一个表头", first if first >= 0 else None, "提醒"))
+                                 "建议取消合并，每列一个表头", row1 - sheet.origin_row, first if first >= 0 else None,
+                                 "提醒"))
     return header
 
 
 def blank_header_columns(sheet: Sheet, header: Header, data_rows: int = 200) -> list[int]:
     """Columns with data below the header but no header text: their values would be lost."""
-    head = sheet.rows[header.row_index]
+    heads = sheet.rows[header.top_index: header.row_index + 1]
     below = sheet.rows[header.row_index + 1: header.row_index + 1 + data_rows]
     width = max((len(r) for r in below), default=0)
     missing = []
     for col in range(width):
-        title = head[col] if col < len(head) else None
-        if title not in (None, "") and str(title).strip():
+        if any(col < len(head) and head[col] not in (None, "") and str(head[col]).strip() for head in heads):
             continue
         if any(col < len(r) and r[col] not in (None, "") for r in below):
             missing.append(col)

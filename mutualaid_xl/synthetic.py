@@ -27,8 +27,9 @@ HEADERS = ("序号", "姓名", "身份证号", "性别", "类别", "续互/新�
 UNIT_HEADER = "单位名称"
 
 
-def fake_id(rng: random.Random, born: dt.date) -> str:
-    first17 = f"99{rng.randrange(10000):04d}{born:%Y%m%d}{rng.randrange(1000):03d}"
+def fake_id(number: int, born: dt.date) -> str:
+    """The ``number``-th fake ID: distinct numbers below 10,000,000 give distinct IDs."""
+    first17 = f"99{number // 1000 % 10000:04d}{born.year:04d}{born.month:02d}{born.day:02d}{number % 1000:03d}"
     return first17 + check_char(first17)
 
 
@@ -82,7 +83,7 @@ def roster(count: int, *, seed: int = 0, policy: Policy | str | None = None, on:
         category, membership = rng.choice(retired_kinds if retired else active_kinds)
         age = rng.randint(61, 69) if retired else rng.randint(20, 58)
         born = dt.date.fromordinal(base - age * 366 - rng.randrange(300))
-        number = fake_id(rng, born)
+        number = fake_id(index, born)
         joining = rng.random() >= not_joining_share
         fee: Decimal | str = fees[category, membership] if joining else NOT_JOINING
         row = [index + 1, fake_name(rng), number, "男" if int(number[16]) % 2 else "女", category,

@@ -1,0 +1,197 @@
+"""Commands for rosters: validate (校验名册) and fill (填写申请表、台账、汇总表)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import FileFormatError, MutualAidError
+from .policy import get_policy
+from .roster import ERROR, Problem, RosterChecker, RosterResult, write_report
+from .sheets import SPREADSHEET_SUFFIXES, read_sheets
+from .values import parse_date
+
+REPORT_SUFFIX = ".校验报告.xlsx"
+SHOWN = 20
+
+POLICY_OPTION = typer.Option(None, "--policy", "-p", help="方案编号，如 nm-2021（默认取环境变量 MUTUALAID_POLICY，否则 nm-2021）")
+ON_OPTION = typer.Option(None, "--on", help="参互（办理）日期，用于计算年龄，如 2021-05-01；默认按名册中的参互日期，"
+                                            "未填则用方案的办理开始日期")
+AGENT_OPTION = typer.Option(None, "--agent", help="代办点名称（默认：文件夹中的下一级子文件夹名，直接给出的文件不分代办点）")
+ROSTERS_ARGUMENT = typer.Argument(..., help="名册文件（.xlsx/.xls/.ods/.csv）或文件夹（含子文件夹中的全部名册）")
+
+
+def _is_output(path: Path) -> bool:
+    name = path.name
+    return name.startswith(("~$", ".")) or name.endswith(REPORT_SUFFIX) or ".bak-" in name
+
+
+def collect_inputs(paths: List[Path], agent: Optional[str]) -> list[tuple[Path, str]]:
+    """(file, 代办点) for every roster named or found in the folders, in a stable order."""
+    found: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES):
+                if _is_output(file):
+                    continue
+                relative = file.relative_to(path).parts
+                found.append((file, agent or (relative[0] if len(relative) > 1 else path.resolve().name)))
+        else:
+            found.append((path, agent or ""))
+    return found
+
+
+def _progress() -> Progress:
+    from .cli import err_console
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
+
+
+def check_files(inputs: list[tuple[Path, str]], policy_id: Optional[str], on: Optional[dt.date]
+                ) -> tuple[RosterResult, list[Path], list[Path]]:
+    """Validate all inputs as one run. Returns the result, the readable and the unreadable files."""
+    checker = RosterChecker(get_policy(policy_id), on)
+    readable, unreadable = [], []
+    with _progress() as progress:
+        task = progress.add_task("校验名册", total=len(inputs))
+        for path, agent in inputs:
+            progress.update(task, description=f"读取并校验 {escape(path.name)}")
+            try:
+                sheets = read_sheets(path)
+            except FileFormatError as error:
+                unreadable.append(path)
+                checker.result.problems.append(Problem(ERROR, error.message, str(path)))
+                checker.result.files.append(str(path))
+            else:
+                readable.append(path)
+                checker.check_file(sheets, agent=agent)
+            progress.advance(task)
+    return checker.finish(), readable, unreadable
+
+
+def _show(result: RosterResult, title: str) -> None:
+    from .cli import console
+
+    if result.problems:
+        table = Table(title=f"{title}（前 {min(SHOWN, len(result.problems))} 个，共 {len(result.problems)} 个；"
+                            "身份证号、姓名已打码）")
+        for column in ("级别", "位置", "原因", "内容"):
+            table.add_column(column, overflow="fold")
+        for problem in result.problems[:SHOWN]:
+            style = "red" if problem.severity == ERROR else "yellow"
+            table.add_row(f"[{style}]{problem.severity}[/]", escape(problem.where()), escape(problem.reason),
+                          escape(problem.value))
+        console.print(table)
+    console.print(f"校验 {result.rows_checked} 行（{len(result.files)} 个文件，{len(result.units)} 个单位）："
+                  f"错误 [red]{result.errors}[/] 个，提醒 [yellow]{result.warnings}[/] 个。", highlight=False)
+
+
+def _date(text: Optional[str]) -> Optional[dt.date]:
+    return None if text is None else parse_date(text, "--on")
+
+
+def _write_reports(result: RosterResult, targets: list[tuple[Path, list[str] | None]]) -> None:
+    from .cli import console
+
+    for path, files in targets:
+        backup = write_report(result, path, files=files)
+        kept = f"（原报告已备份为 {backup.name}）" if backup else ""
+        console.print(f"校验报告：{escape(str(path))}{escape(kept)}", highlight=False)
+
+
+def validate(
+    rosters: List[Path] = ROSTERS_ARGUMENT,
+    policy: Optional[str] = POLICY_OPTION,
+    on: Optional[str] = ON_OPTION,
+    report: Optional[Path] = typer.Option(None, "--report", "-o", help="把全部结果写进这一个报告工作簿"
+                                                                      "（默认：每个名册旁边写 名册名.校验报告.xlsx）"),
+    agent: Optional[str] = AGENT_OPTION,
+) -> None:
+    """校验名册：身份证号（无效、重复、存成数字丢位）、年龄、交费金额、类别、空白、单位参互比例。
+
+    原名册不会被改动；报告写在名册旁边（名册名.校验报告.xlsx，已有的旧报告先备份）。
+    退出码：0 无错误；1 发现错误；2 有文件无法读取或参数有误。
+    """
+    from .cli import fail
+
+    try:
+        inputs = collect_inputs(rosters, agent)
+        if not inputs:
+            fail("没有找到名册文件（.xlsx/.xls/.ods/.csv）")
+        result, readable, unreadable = check_files(inputs, policy, _date(on))
+        _show(result, "名册问题")
+        targets = [(report, None)] if report else [
+            (path.with_name(path.name + REPORT_SUFFIX) if path.suffix.lower() != ".xlsx"
+             else path.with_name(path.stem + REPORT_SUFFIX), [str(path)]) for path in readable]
+        _write_reports(result, targets)
+    except MutualAidError as error:
+        fail(error)
+    except OSError as error:
+        fail(f"无法写入报告：{error.strerror}（{error.filename}）")
+    if unreadable:
+        raise typer.Exit(2)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def fill(
+    rosters: List[Path] = ROSTERS_ARGUMENT,
+    into: Path = typer.Option(..., "--into", "-d", help="输出文件夹：年度参互汇总表、参互单位台账、参互申请表和校验报告写在这里"),
+    policy: Optional[str] = POLICY_OPTION,
+    on: Optional[str] = ON_OPTION,
+    agent: Optional[str] = AGENT_OPTION,
+    office: str = typer.Option("", "--office", help="办事处名称（填在汇总表上）"),
+    forms: bool = typer.Option(True, "--forms/--no-forms", help="是否为每个单位生成参互申请表（上万个单位时可关闭以节省时间）"),
+) -> None:
+    """由一个或多个名册填写年度参互汇总表、参互单位台账和每个单位的参互申请表。
+
+    一个文件夹的单位名册合并为一张汇总表（子文件夹按代办点分行、各出一本台账）；
+    有问题的名册各写一份校验报告到 输出文件夹/校验报告/。原名册不会被改动，已有的输出先备份。
+    退出码：0 无错误；1 名册有错误（表格仍按现有数据填写，请改正后重新生成）；2 有文件无法读取。
+    """
+    from .cli import console, fail
+
+    from .fill import fill_forms
+
+    try:
+        inputs = collect_inputs(rosters, agent)
+        if not inputs:
+            fail("没有找到名册文件（.xlsx/.xls/.ods/.csv）")
+        result, readable, unreadable = check_files(inputs, policy, _date(on))
+        _show(result, "名册问题")
+        if not result.units:
+            fail("没有可用的名册数据，未填写任何表格")
+        with_problems = {p.file for p in result.problems if p.file}
+        _write_reports(result, [(into / "校验报告" / (path.stem + REPORT_SUFFIX), [str(path)])
+                                for path in readable if str(path) in with_problems])
+        with _progress() as progress:
+            total = 1 + len({s.agent for s in result.units.values()}) + (len(result.units) if forms else 0)
+            task = progress.add_task("填写表格", total=total)
+            written = fill_forms(result, into, office=office, forms=forms,
+                                 progress=lambda text: progress.update(task, advance=1, description=escape(text)))
+        for path, backup in written[:12]:
+            kept = f"（原文件已备份为 {backup.name}）" if backup else ""
+            console.print(f"已写入：{escape(str(path))}{escape(kept)}", highlight=False)
+        if len(written) > 12:
+            console.print(f"……共写入 {len(written)} 个文件", highlight=False)
+    except MutualAidError as error:
+        fail(error)
+    except OSError as error:
+        fail(f"无法写入：{error.strerror}（{error.filename}）")
+    if unreadable:
+        raise typer.Exit(2)
+    if result.errors:
+        console.print("[red]名册有错误[/]：表格已按现有数据填写，请按校验报告改正后重新生成。")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("fill")(fill)
