@@ -53,7 +53,8 @@ class Column:
     check: tuple = ()             # data validation: ("list", "a,b") ("whole", min) ("decimal", min) ("date",) ("id",)
     total: str | None = None      # totals row: "sum", or "same" (the row formula on the totals row)
     group: str | None = None      # upper header of a two-level header
-    wrap: bool = False
+    align: str = ""               # horizontal alignment; "" = by format (text left, money right, else centre)
+    shrink: bool = False          # shrink long text to fit (names on fixed-height paper forms)
     fixed: bool = False           # values written by the builder from the policy file (locked)
 
     @property
@@ -126,19 +127,19 @@ ROSTER = Layout(
         _seq("name"),
         Column("name", "姓名", 10),
         Column("id_number", "身份证号", 21, TEXT, check=("id",)),
-        Column("sex", "性别", 6, formula="=IFERROR(" + _from_id(_SEX_DIGIT % 17, _SEX_DIGIT % 15) + ',"")'),
+        Column("sex", "性别", 6, align="center", formula="=IFERROR(" + _from_id(_SEX_DIGIT % 17, _SEX_DIGIT % 15) + ',"")'),
         Column("birth", "出生日期", 12, DATE, formula="=IFERROR(" + _from_id(_BIRTH_18, _BIRTH_15) + ',"")'),
         Column("age", "年龄", 6, COUNT,
                formula='=IF(${birth}{r}="","",IFERROR(DATEDIF(${birth}{r},' + DATE_NAME + ',"Y"),""))'),
-        Column("category", "类别", 8, check=("list", "在职,退休")),
-        Column("membership", "续互/新参互", 12, check=("list", ",".join(_MEMBERSHIP))),
+        Column("category", "类别", 8, check=("list", "在职,退休"), align="center"),
+        Column("membership", "续互/新参互", 12, check=("list", ",".join(_MEMBERSHIP)), align="center"),
         Column("fee", "交费金额", 10, MONEY,
                '=IF(${category}{r}&${membership}{r}="","",IF(${membership}{r}="' + NOT_JOINING + '","' + NOT_JOINING
                + '",FEE(${category}{r}&"/"&${membership}{r},' + POLICY_NAME + ")))"),
         Column("eligible", "资格", 30,
                formula='=IF(OR(${id_number}{r}="",${category}{r}&${membership}{r}="",${membership}{r}="' + NOT_JOINING
                + '"),"",ELIGIBLE(${id_number}{r},${category}{r}&"/"&${membership}{r},' + DATE_NAME + ","
-               + POLICY_NAME + "))", wrap=True),
+               + POLICY_NAME + "))"),
         Column("phone", "联系电话", 14, TEXT),
         Column("note", "备注", 16),
     ),
@@ -182,13 +183,13 @@ CLAIMS = Layout(
         Column("total_cost", "总费用", 11, MONEY, check=("decimal", 0)),
         Column("years", "连续参互年数", 8, COUNT, check=("whole", 1)),
         Column("shares", "份数", 6, COUNT, check=("whole", 1)),
-        Column("first_stay", "首次住院", 8,
+        Column("first_stay", "首次住院", 8, align="center",
                formula='=IF(${id_number}{r}="","",IF(COUNTIFS(' + _SAME_ID_BEFORE + '),"否","是"))'),
         Column("paid_before", "已付补助金", 11, MONEY,
                '=IF(${id_number}{r}="","",SUMIFS(${cap_part}${h}:${cap_part}{p},' + _SAME_ID_BEFORE + "))"),
         Column("cap_part", "计入封顶金额", 11, MONEY, _udf("SUBSIDY_CAP_PART")),
         Column("amount", "补助金额", 11, MONEY, _udf("SUBSIDY")),
-        Column("detail", "说明", 40, formula=_udf("SUBSIDY_DETAIL"), wrap=True),
+        Column("detail", "说明", 40, formula=_udf("SUBSIDY_DETAIL")),
         Column("note", "备注", 12),
     ),
 )
@@ -204,7 +205,7 @@ LEDGER = Layout(
     header_row=4, first_row=5, last_row=104, total_row=105, landscape=False, row_height=20,
     columns=(
         _seq("unit"),
-        Column("unit", "参互单位名称", 30, wrap=True),
+        Column("unit", "参互单位名称", 30, shrink=True),
         Column("staff", "在职职工人数", 10, COUNT, check=("whole", 0), total="sum"),
         Column("active", "在职", 9, COUNT, check=("whole", 0), total="sum", group="参互人数"),
         Column("retired", "退休", 9, COUNT, check=("whole", 0), total="sum", group="参互人数"),
@@ -219,7 +220,7 @@ SUMMARY = Layout(
     header_row=3, first_row=4, last_row=53, total_row=54, landscape=False, row_height=20,
     columns=(
         _seq("agent"),
-        Column("agent", "代办点名称", 24, wrap=True),
+        Column("agent", "代办点名称", 24, shrink=True),
         Column("units", "参互单位数", 9, COUNT, check=("whole", 0), total="sum"),
         Column("renewed", "续互人数", 9, COUNT, check=("whole", 0), total="sum"),
         Column("new", "新参互人数", 9, COUNT, check=("whole", 0), total="sum"),
@@ -392,9 +393,9 @@ def _headers(ws, layout: Layout, header_text):
 def _body(ws, layout: Layout):
     for index, column in enumerate(layout.columns, 1):
         letter = get_column_letter(index)
-        align = _LEFT if column.wrap or column.fmt in (TEXT, "General") else _CENTER
-        if column.fmt in (MONEY, RATIO):
-            align = Alignment(horizontal="right", vertical="center")
+        horizontal = column.align or {TEXT: "left", "General": "left", MONEY: "right", RATIO: "right"}.get(
+            column.fmt, "center")
+        align = Alignment(horizontal=horizontal, vertical="center", shrink_to_fit=column.shrink)
         for row in range(layout.first_row, layout.last_row + 1):
             if index == 1 and layout.row_height:
                 ws.row_dimensions[row].height = layout.row_height
