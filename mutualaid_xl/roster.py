@@ -13,6 +13,8 @@ Decisions a clerk should know (also printed in the report's 说明 sheet):
   header ("单位总人数：120", "在职职工人数" ...) when the roster has one, else counted from the
   roster as its 在职 rows including 未参 rows (the Kunming rule keeps them listed). A roster
   with neither cannot be checked and gets a 提醒.
+- A fee that does not match the policy is reported as an error but counted as written (it is
+  what was collected); negative or unreadable fees are not counted.
 - The enrolment date for ages: --on, else a 参互日期 column, else a 参互日期 cell above the
   header, else the policy's enrolment start.
 """
@@ -409,8 +411,7 @@ class RosterChecker:
             for col, value in enumerate(row):
                 if not isinstance(value, str) or not value.strip():
                     continue
-                label, _sep, rest = normalize_text(value).partition("：") if "：" in value else (
-                    normalize_text(value).partition(":"))
+                label, _sep, rest = normalize_text(value).partition(":")   # NFKC made ： into :
                 key = _LABEL_LOOKUP.get(header_key(label)) or _LABEL_LOOKUP.get(
                     re.sub(r"[(（].*?[)）]$", "", header_key(label)))
                 if key is None or key in found:

@@ -308,9 +308,11 @@ def find_header(sheet: Sheet, fields: dict[str, tuple[str, ...]], *, scan: int =
     rows = sheet.rows[:scan + 1]
     matches = [match(row) for row in rows]
     best: tuple[int, int, dict, dict] | None = None
+    spans = [(r1 - sheet.origin_row, r2 - sheet.origin_row) for r1, _c1, r2, _c2 in sheet.merged if r2 > r1]
     for index, found in enumerate(matches):
-        # a two-level header: names in this row plus sub-headers in the next one
-        below = {k: v for k, v in (matches[index + 1] if index + 1 < len(matches) else {}).items() if k not in found}
+        # a two-level header (names merged down over two rows, sub-headers under a group title)
+        two_level = index + 1 < len(matches) and any(r1 <= index < r2 for r1, r2 in spans)
+        below = {k: v for k, v in matches[index + 1].items() if k not in found} if two_level else {}
         count = len(found) + len(below)
         if len(found) >= 1 and count >= 2 and (best is None or count > best[1]):
             best = (index, count, found, below)
