@@ -16,8 +16,9 @@ addin_app = typer.Typer(help="Excel 加载项（职工互助选项卡）：生�
 
 NOT_SUPPORTED = (
     "Excel 加载项只能在 Windows 或 macOS 上的 Microsoft Excel 中使用（WPS 表格也不支持）。"
-    "在本机请用命令行处理同样的工作簿：mutualaid --help 列出全部命令，"
-    "例如 mutualaid subsidy 计算一笔补助、mutualaid templates build 生成工作簿模板。"
+    "在本机请用命令行处理同样的工作簿：mutualaid --help 列出全部命令，例如 mutualaid validate 名册.xlsx（校验名册）、"
+    "mutualaid fill 名册.xlsx --into 输出文件夹（填写汇总表）、mutualaid claims 补助登记表.xlsx（计算补助）、"
+    "mutualaid render notice 数据.xlsx 通知.docx（生成红头通知）。"
 )
 
 
