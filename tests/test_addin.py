@@ -169,7 +169,7 @@ def test_install_refuses_clearly_where_excel_cannot_run():
     result = CliRunner().invoke(app, ["addin", "install"])
     assert result.exit_code == 2
     text = " ".join(result.output.split())
-    assert "Excel 加载项只能在 Windows 或 macOS" in text and "mutualaid --help" in text
+    assert "Excel加载项只能在Windows或macOS" in text.replace(" ", "") and "mutualaid --help" in text
     assert "Traceback" not in result.output
 
 
@@ -177,3 +177,56 @@ def test_addin_build_command(tmp_path):
     result = CliRunner().invoke(app, ["addin", "build", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert len(list(tmp_path.glob("*.xlam"))) == len(BUTTONS)
+
+
+def _as_windows(monkeypatch, tmp_path, returncode=0):
+    """`mutualaid addin install` as on Windows: Excel's folders and xlwings' own installer faked."""
+    import subprocess
+
+    import xlwings
+    import xlwings.cli
+
+    from mutualaid_xl import cli_addin
+
+    startup, home = tmp_path / "XLSTART", tmp_path / "home"
+    startup.mkdir()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(xlwings.cli, "get_addin_dir", lambda global_location=False: str(startup))
+    monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(home / ".xlwings" / "xlwings.conf"))
+    commands = []
+    monkeypatch.setattr(cli_addin.subprocess, "run",
+                        lambda command, check: commands.append(command) or subprocess.CompletedProcess(command, returncode))
+    return startup, home, commands
+
+
+def test_install_command_on_windows_reports_what_it_did(monkeypatch, tmp_path):
+    startup, home, commands = _as_windows(monkeypatch, tmp_path)
+    result = CliRunner().invoke(app, ["addin", "install"])
+    assert result.exit_code == 0, result.output
+    text = "".join(result.output.split())
+    assert "已安装职工互助加载项" in text and "Excel启动时会自动打开上面7个加载项" in text
+    assert "已安装xlwings加载项" in text
+    assert sorted(p.name for p in startup.iterdir()) == sorted(b.file_name for b in BUTTONS)
+    assert addin_build.read_conf(home / ".myaddin" / "myaddin.conf") == {"INTERPRETER_WIN": sys.executable}
+    assert commands == [[sys.executable, "-m", "xlwings.cli", "addin", "install"]]
+
+
+def test_install_command_says_what_to_do_when_a_file_is_locked(monkeypatch, tmp_path):
+    startup, _, _ = _as_windows(monkeypatch, tmp_path)
+
+    def locked(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(startup / BUTTONS[0].file_name))
+
+    monkeypatch.setattr(addin_build, "install", locked)
+    result = CliRunner().invoke(app, ["addin", "install"])
+    assert result.exit_code == 2
+    assert "请先关闭所有Excel窗口" in "".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_install_command_when_the_xlwings_addin_fails(monkeypatch, tmp_path):
+    _as_windows(monkeypatch, tmp_path, returncode=1)
+    result = CliRunner().invoke(app, ["addin", "install"])
+    assert result.exit_code == 0
+    assert "xlwings加载项没有装好" in "".join(result.output.split())
