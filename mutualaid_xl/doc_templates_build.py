@@ -266,6 +266,7 @@ def build_notice():
     _para(doc, "", "公文正文")
     _para(doc, "\t{{ signer }}", SIGNATURE_STYLE)
     _para(doc, "\t{{ date|cn_date }}", "成文日期")
+    _para(doc, "", "公文正文")  # LibreOffice keeps the imprint in the text flow: leave a line before it
     _imprint(doc)
     return doc
 

@@ -44,6 +44,22 @@ _RECALC_ALWAYS_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 
 _XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 
+# The official-document fonts named in our templates exist on clerks' Windows machines, not on
+# Linux. There, fontconfig is told which free CJK face stands in for each, so a PDF made on a
+# server looks like the Word original (Song-style title and body, not the default sans).
+_SERIF, _SANS, _KAI = ("Noto Serif CJK SC",), ("Noto Sans CJK SC",), ("AR PL UKai CN", "Noto Serif CJK SC")
+_FONT_STAND_INS = {  # family -> (stand-ins, first installed wins; forced weight)
+    "方正小标宋简体": (_SERIF, "bold"),
+    "方正小标宋_GBK": (_SERIF, "bold"),
+    "仿宋_GB2312": (_SERIF, None),
+    "仿宋": (_SERIF, None),
+    "宋体": (_SERIF, None),
+    "楷体_GB2312": (_KAI, None),
+    "楷体": (_KAI, None),
+    "黑体": (_SANS, None),
+}
+_SYSTEM_FONTCONFIG = Path("/etc/fonts/fonts.conf")
+
 
 def find_soffice() -> Path:
     """The soffice executable: $MUTUALAID_SOFFICE, then PATH, then the usual install places."""
@@ -101,6 +117,27 @@ def install_file(produced: Path, dst: Path) -> Path:
     return install_bytes(Path(produced).read_bytes(), dst)
 
 
+def _fontconfig_env(work_dir: Path) -> dict[str, str] | None:
+    """Environment for soffice with a fonts.conf adding the stand-ins (Linux only)."""
+    if not sys.platform.startswith("linux") or not _SYSTEM_FONTCONFIG.is_file():
+        return None
+    rules = []
+    for family, (stand_ins, weight) in _FONT_STAND_INS.items():
+        bold = f'<edit name="weight" mode="assign"><const>{weight}</const></edit>' if weight else ""
+        names = "".join(f"<string>{name}</string>" for name in stand_ins)
+        rules.append(
+            f'<match target="pattern"><test name="family"><string>{family}</string></test>'
+            f'<edit name="family" mode="prepend" binding="strong">{names}</edit>{bold}</match>'
+        )
+    conf = work_dir / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f'<include ignore_missing="yes">{_SYSTEM_FONTCONFIG}</include>\n' + "\n".join(rules) + "\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
 def _run(soffice: Path, profile: Path, args: Sequence[str], timeout: float) -> subprocess.CompletedProcess:
     command = [
         str(soffice),
@@ -119,6 +156,7 @@ def _run(soffice: Path, profile: Path, args: Sequence[str], timeout: float) -> s
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         start_new_session=posix,  # soffice forks soffice.bin: kill the whole group on timeout
+        env=_fontconfig_env(profile.parent),
     )
     try:
         out, err = proc.communicate(timeout=timeout)
