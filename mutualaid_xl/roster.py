@@ -70,7 +70,7 @@ _LABELS = {   # cells above the header: label -> what it gives
 }
 _LABEL_LOOKUP = {header_key(word): key for key, words in _LABELS.items() for word in words}
 MAX_REPORT_ROWS = 1_000_000
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")   # ASCII only: \d would take full-width digits
 
 
 @dataclass(frozen=True)
