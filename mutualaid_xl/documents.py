@@ -415,6 +415,31 @@ def render(template: Path | str, data: dict | Path | str, out: Path | str, *,
     return produced
 
 
+def stamp(document: Path | str, seal_png: Path | str, out: Path | str | None = None, *, pdf: bool = True) -> list[Path]:
+    """Stamp an existing .docx (e.g. a notice the clerk has edited) and export its PDF.
+
+    The input is never modified: the stamped copy goes to ``out`` (default NAME-盖章.docx beside it).
+    """
+    from docx import Document
+
+    document = Path(document)
+    if not document.is_file():
+        raise InputError("文件不存在。", file=str(document))
+    try:
+        doc = Document(str(document))
+    except Exception:  # python-docx raises several types for files that are not .docx
+        raise FileFormatError("不是可读取的 Word (.docx) 文件。", file=str(document)) from None
+    seal.add_floating_seal(doc, seal_png)
+    data = io.BytesIO()
+    doc.save(data)
+    target = Path(out) if out is not None else document.with_name(f"{document.stem}-盖章.docx")
+    produced = [install_bytes(data.getvalue(), target)]
+    seal.record_stamping(produced[0], seal_png)
+    if pdf:
+        produced += _finish_pdfs(produced[:1], seal_png)
+    return produced
+
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 

@@ -108,3 +108,18 @@ def test_seal_that_is_not_an_image(tmp_path):
     fake.write_text("not a png")
     with pytest.raises(FileFormatError, match="PNG"):
         signed_document(tmp_path, fake)
+
+
+def test_stamp_an_existing_document_without_touching_it(tmp_path):
+    data = {"issuer": "某工会", "doc_number": "某发〔2021〕2号", "title": "通知", "addressees": "各单位",
+            "body": ["正文。"], "date": "2021-03-01"}
+    plain = documents.render("notice", data, tmp_path / "通知.docx")[0]
+    before = plain.read_bytes()
+    seal_png = seal.specimen_seal("某工会", tmp_path / "章.png")
+    (stamped,) = documents.stamp(plain, seal_png, pdf=False)
+    assert stamped.name == "通知-盖章.docx" and plain.read_bytes() == before
+    signature = next(p for p in Document(stamped).paragraphs if p.style.name == seal.SIGNATURE_STYLE)
+    assert len(signature._p.findall(f".//{WP}anchor")) == 1
+    assert seal.verify(stamped).ok
+    with pytest.raises(FileFormatError, match="docx"):
+        documents.stamp(seal_png, seal_png, pdf=False)
