@@ -80,11 +80,12 @@ def _show(result: RosterResult, title: str) -> None:
     from .cli import console
 
     if result.problems:
+        shown = sorted(result.problems, key=lambda p: p.severity != ERROR)[:SHOWN]   # errors first
         table = Table(title=f"{title}（前 {min(SHOWN, len(result.problems))} 个，共 {len(result.problems)} 个；"
                             "身份证号、姓名已打码）")
         for column in ("级别", "位置", "原因", "内容"):
             table.add_column(column, overflow="fold")
-        for problem in result.problems[:SHOWN]:
+        for problem in shown:
             style = "red" if problem.severity == ERROR else "yellow"
             table.add_row(f"[{style}]{problem.severity}[/]", escape(problem.where()), escape(problem.reason),
                           escape(problem.value))
