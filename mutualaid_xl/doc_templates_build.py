@@ -179,7 +179,7 @@ def _base(landscape=False, **margins):
     _set_fonts(normal, FANGSONG, size=BODY_PT)
     spacing = OxmlElement("w:spacing")  # -0.25 pt per character: 28 characters of 3号 fit 156 mm
     spacing.set(qn("w:val"), "-5")
-    normal._element.get_or_add_rPr().append(spacing)
+    normal._element.get_or_add_rPr().find(qn("w:sz")).addprevious(spacing)  # schema order: spacing before sz
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     section = _a4(doc, landscape=landscape, **margins)

@@ -337,3 +337,38 @@ def test_template_path_env_override(tmp_path, monkeypatch):
     monkeypatch.setenv("MUTUALAID_TEMPLATE_PATH", str(custom))
     out = documents.render("notice", {"title": "T&C"}, tmp_path / "o.docx")[0]
     assert Document(out).paragraphs[0].text == "自定义：T&C"
+
+
+# Child order of a few OOXML elements (ECMA-376 sequences); Word rejects files that break it.
+_ORDER = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+           "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+           "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+           "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+           "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl "
+           "cs em lang eastAsianLayout specVanish oMath",
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+             "tblInd tblBorders shd tblLayout tblCellMar tblLook",
+}
+
+
+def _order_problems(root) -> list[str]:
+    problems = []
+    for parent, sequence in _ORDER.items():
+        rank = {name: i for i, name in enumerate(sequence.split())}
+        for element in root.iter(f"{W}{parent}"):
+            names = [child.tag.split("}")[1] for child in element if child.tag.startswith(W)]
+            ranks = [rank.get(n, -1) for n in names]
+            if -1 in ranks or ranks != sorted(ranks):
+                problems.append(f"{parent}: {names}")
+    return problems
+
+
+def test_generated_xml_keeps_schema_order(notice, tmp_path):
+    parts = [notice.element, notice.styles.element, notice.sections[0].footer._element]
+    for name in documents.TEMPLATE_NAMES:
+        doc = Document(documents.template_path(name))
+        parts += [doc.element, doc.styles.element]
+    problems = [p for part in parts for p in _order_problems(part)]
+    assert not problems, problems[:5]
