@@ -123,3 +123,18 @@ def test_timeout_kills_libreoffice(tmp_path):
     with pytest.raises(MutualAidError, match="秒内未完成"):
         office.to_pdf([src], tmp_path / "pdf", timeout=0.3)
     assert not (tmp_path / "pdf" / "慢.pdf").exists()
+
+
+def test_fontconfig_stand_ins_for_official_fonts(tmp_path, monkeypatch):
+    monkeypatch.setattr(office.sys, "platform", "linux")
+    system = tmp_path / "fonts.conf.system"
+    system.write_text("<fontconfig/>", encoding="utf-8")
+    monkeypatch.setattr(office, "_SYSTEM_FONTCONFIG", system)
+    env = office._fontconfig_env(tmp_path)
+    conf = (tmp_path / "fonts.conf").read_text(encoding="utf-8")
+    assert env["FONTCONFIG_FILE"] == str(tmp_path / "fonts.conf")
+    assert f"<include ignore_missing=\"yes\">{system}</include>" in conf
+    assert "<string>方正小标宋简体</string>" in conf and "<const>bold</const>" in conf
+    assert "<string>AR PL UKai CN</string><string>Noto Serif CJK SC</string>" in conf  # first installed wins
+    monkeypatch.setattr(office.sys, "platform", "win32")
+    assert office._fontconfig_env(tmp_path) is None
