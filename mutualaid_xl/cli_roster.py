@@ -32,13 +32,15 @@ def _is_output(path: Path) -> bool:
     return name.startswith(("~$", ".")) or name.endswith(REPORT_SUFFIX) or ".bak-" in name
 
 
-def collect_inputs(paths: List[Path], agent: Optional[str]) -> list[tuple[Path, str]]:
-    """(file, 代办点) for every roster named or found in the folders, in a stable order."""
+def collect_inputs(paths: List[Path], agent: Optional[str], exclude: Optional[Path] = None) -> list[tuple[Path, str]]:
+    """(file, 代办点) for every roster named or found in the folders, in a stable order;
+    our own reports, backups and anything under ``exclude`` (the output folder) are skipped."""
     found: list[tuple[Path, str]] = []
+    skip = exclude.resolve() if exclude else None
     for path in paths:
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES):
-                if _is_output(file):
+                if _is_output(file) or (skip and skip in file.resolve().parents):
                     continue
                 relative = file.relative_to(path).parts
                 found.append((file, agent or (relative[0] if len(relative) > 1 else path.resolve().name)))
@@ -162,7 +164,7 @@ def fill(
     from .fill import fill_forms
 
     try:
-        inputs = collect_inputs(rosters, agent)
+        inputs = collect_inputs(rosters, agent, exclude=into)
         if not inputs:
             fail("没有找到名册文件（.xlsx/.xls/.ods/.csv）")
         result, readable, unreadable = check_files(inputs, policy, _date(on))

@@ -70,6 +70,7 @@ _LABELS = {   # cells above the header: label -> what it gives
 }
 _LABEL_LOOKUP = {header_key(word): key for key, words in _LABELS.items() for word in words}
 MAX_REPORT_ROWS = 1_000_000
+_FORMULA_OR_SPACE = frozenset(" \u3000=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")   # ASCII only: \d would take full-width digits
 
 
@@ -290,11 +291,9 @@ class RosterChecker:
 
     # -------------------------------------------------------------- per-combination rules
 
-    def _verdict(self, category, membership, fee, has_fee: bool) -> _Verdict:
-        key = (type(category), category, type(membership), membership, type(fee), fee, has_fee)
-        found = self._verdicts.get(key)
-        if found is None:
-            found = self._verdicts[key] = self._judge(category, membership, fee, has_fee)
+    def _verdict(self, key: tuple) -> _Verdict:
+        """``key`` is (类别, 续互/新参互, 交费金额, has_fee); 100 and 100.0 share a verdict, "100" does not."""
+        found = self._verdicts[key] = self._judge(*key)
         return found
 
     def _judge(self, category, membership, fee, has_fee: bool) -> _Verdict:
@@ -384,9 +383,8 @@ class RosterChecker:
         return None
 
     def _age(self, id18: str, category: str, on: dt.date) -> str | None:
+        """The eligibility verdict, cached by (birth date digits, category, date)."""
         key = (id18[6:14], category, on)
-        if key in self._ages:
-            return self._ages[key]
         if self.policy.eligibility is None:
             self._note_once(WARNING, f"方案 {self.policy.id} 未配置参互年龄条件，只核对了出生日期不晚于参互日期")
             try:
@@ -503,6 +501,7 @@ class RosterChecker:
         self.result.rows_checked += len(indexes)
         units = self.result.units
         add = self._add
+        verdicts, ages = self._verdicts, self._ages
         file = sheet.file
         current_unit = None
         summary = None
@@ -525,13 +524,14 @@ class RosterChecker:
                 if file not in summary.files:
                     summary.files.append(file)
             name = row[cn]
-            if is_blank(name):
-                add(ERROR, "姓名为空", sheet, r, cn, titles["name"])
-            elif looks_like_formula(name):
-                add(WARNING, "姓名以 = + - @ 开头，像公式（可能是误粘贴或恶意内容）；报告中按文字保存，请核对",
-                    sheet, r, cn, titles["name"], _shown("name", name))
-            verdict = self._verdict(row[cc], row[cm] if cm is not None else None, row[cf] if has_fee else None,
-                                    has_fee)
+            if not name or type(name) is not str or name[0] in _FORMULA_OR_SPACE:
+                if is_blank(name):
+                    add(ERROR, "姓名为空", sheet, r, cn, titles["name"])
+                elif looks_like_formula(name):
+                    add(WARNING, "姓名以 = + - @ 开头，像公式（可能是误粘贴或恶意内容）；报告中按文字保存，请核对",
+                        sheet, r, cn, titles["name"], _shown("name", name))
+            key = (row[cc], row[cm] if cm is not None else None, row[cf] if has_fee else None, has_fee)
+            verdict = verdicts.get(key) or self._verdict(key)
             for key, severity, reason in verdict.problems:
                 col = cols.get(key, cc)
                 add(severity, reason, sheet, r, col, titles.get(key, ""), _shown(key, row[col]))
@@ -567,7 +567,8 @@ class RosterChecker:
                 elif row_on is None:
                     row_on = self._default_on
                 if verdict.enrolled and verdict.role and row_on is not None:
-                    reason = self._age(id18, verdict.category, row_on)
+                    age_key = (id18[6:14], verdict.category, row_on)
+                    reason = ages[age_key] if age_key in ages else self._age(id18, verdict.category, row_on)
                     if reason:
                         reason = reason.removeprefix("不符合：")
                         if "办理时间" in reason and dated:

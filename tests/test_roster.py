@@ -210,3 +210,29 @@ def test_synthetic_roster_is_seedable_and_valid_ids(tmp_path):
     [s] = read_sheets(path)
     assert s.rows[3][:3] == ["序号", "姓名", "身份证号"] and s.rows[4][2] == a.rows[0][2]
     assert s.rows[1][2] == "示例单位工会"
+
+
+def test_roster_template_filled_by_a_clerk(tmp_path):
+    from mutualaid_xl import workbook_templates as wt
+
+    wb = wt.workbook(wt.ROSTER.file, "nm-2021")
+    ws = wb[wt.ROSTER.sheet]
+    ws[wt.ROSTER_UNIT_CELL] = "乙厂工会"
+    letters = wt.ROSTER.letters
+    people = [("赵伟", fake_id(1, dt.date(1980, 1, 1)), "在职", "续互"),
+              ("钱芳", fake_id(2, dt.date(1955, 1, 1)), "退休", "续互"),
+              ("孙娜", fake_id(3, dt.date(1990, 1, 1)), "在职", "未参")]
+    for offset, (name, number, category, membership) in enumerate(people):
+        row = wt.ROSTER.first_row + offset
+        for key, value in zip(("name", "id_number", "category", "membership"), (name, number, category, membership)):
+            ws[f"{letters[key]}{row}"] = value
+    wb.save(tmp_path / "roster.xlsx")
+    result = validate(read_sheets(tmp_path / "roster.xlsx"), policy="nm-2021")
+    [low] = reasons(result, ERROR)   # one of two in-service staff joins
+    assert "乙厂工会" in low.reason and "50.00%（1/2" in low.reason and low.sheet == wt.ROSTER.sheet
+    # formulas never calculated (saved by openpyxl): the fee is taken from the policy, with a note
+    assert {(p.row, p.column) for p in reasons(result, WARNING)} == {
+        (wt.ROSTER.first_row, letters["fee"]), (wt.ROSTER.first_row + 1, letters["fee"])}
+    summary = result.units["乙厂工会"]
+    assert (summary.active, summary.retired, summary.not_joining, summary.amount) == (1, 1, 1, Decimal(500))
+    assert summary.staff == 2 and summary.ratio == Decimal("0.5")
