@@ -152,6 +152,18 @@ def _centre_tab(paragraph) -> Emu | None:
     return None
 
 
+def _space_before(paragraph) -> int:
+    """Space before the paragraph (EMU), which the anchor's vertical offset counts from."""
+    style = paragraph.style
+    while style is not None:
+        if paragraph.paragraph_format.space_before is not None:
+            return int(paragraph.paragraph_format.space_before)
+        if style.paragraph_format.space_before is not None:
+            return int(style.paragraph_format.space_before)
+        style = style.base_style
+    return 0
+
+
 def add_floating_seal(document, seal_png: Path | str, paragraph=None, *, diameter: Emu = SEAL_DIAMETER):
     """Anchor ``seal_png`` in front of the text, centred on the signer and date.
 
@@ -176,7 +188,7 @@ def add_floating_seal(document, seal_png: Path | str, paragraph=None, *, diamete
     if centre is None:
         centre = text_width - Pt(4 * 16) - Pt(3 * 16)
     x = int(centre - cx / 2)
-    y = int(Pt(4) - cy / 2)
+    y = int(_space_before(paragraph) + Pt(4) - cy / 2)
 
     inline = document.part.new_pic_inline(str(seal_png), cx, cy)
     anchor = parse_xml(_ANCHOR.format(x=x, y=y, cx=cx, cy=cy))

@@ -123,3 +123,16 @@ def test_stamp_an_existing_document_without_touching_it(tmp_path):
     assert seal.verify(stamped).ok
     with pytest.raises(FileFormatError, match="docx"):
         documents.stamp(seal_png, seal_png, pdf=False)
+
+
+def test_seal_offset_counts_from_below_the_space_before(tmp_path):
+    """Forms give the signature paragraph space before; the seal still centres on the signer line."""
+    seal_png = seal.specimen_seal("某办事处", tmp_path / "章.png")
+    doc = Document(signed_document(tmp_path, seal_png))
+    signature = seal.signature_paragraph(doc)
+    before = signature.style.paragraph_format.space_before
+    assert before > 0
+    anchor = signature._p.find(f".//{WP}anchor")
+    y = int(anchor.find(f"{WP}positionV/{WP}posOffset").text)
+    cy = int(anchor.find(f"{WP}extent").get("cy"))
+    assert y + cy // 2 == pytest.approx(before + 4 * 12700, abs=2)
