@@ -194,3 +194,26 @@ def test_fill_with_errors_exits_1_and_writes_reports(tmp_path):
     assert result.exit_code == 1
     assert (tmp_path / "out" / "校验报告" / "bad_roster.校验报告.xlsx").exists()
     assert (tmp_path / "out" / wt.APPLICATION_FILE).exists()
+
+
+@pytest.mark.libreoffice
+def test_grown_ledger_totals_recalculate_in_libreoffice(tmp_path):
+    from mutualaid_xl.office import recalculate_xlsx
+
+    data = synthetic.roster(2000, seed=6, units=120)
+    path = synthetic.write_roster(tmp_path / "省.xlsx", data)
+    result = invoke("fill", path, "--into", tmp_path / "out", "--no-forms")
+    assert result.exit_code == 0, result.output
+    done = recalculate_xlsx(tmp_path / "out" / wt.LEDGER.file, tmp_path / "recalc.xlsx")
+    ws = load_workbook(done, data_only=True)[wt.LEDGER.sheet]
+    letter = wt.LEDGER.letters
+    first, last = wt.LEDGER.first_row, wt.LEDGER.first_row + 119
+    total = last + 1
+    for key in ("staff", "active", "retired", "amount"):
+        column = [ws[f"{letter[key]}{row}"].value or 0 for row in range(first, last + 1)]
+        assert ws[f"{letter[key]}{total}"].value == pytest.approx(sum(column))
+    joining = [r for r in data.rows if r[5] != "未参"]
+    assert ws[f"{letter['amount']}{total}"].value == sum(r[6] for r in joining)
+    assert ws[f"{letter['seq']}{last}"].value == 120
+    staff, active = ws[f"{letter['staff']}{total}"].value, ws[f"{letter['active']}{total}"].value
+    assert ws[f"{letter['ratio']}{total}"].value == pytest.approx(active / staff)
