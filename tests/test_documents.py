@@ -372,3 +372,30 @@ def test_generated_xml_keeps_schema_order(notice, tmp_path):
         parts += [doc.element, doc.styles.element]
     problems = [p for part in parts for p in _order_problems(part)]
     assert not problems, problems[:5]
+
+
+def test_notice_from_a_small_key_value_sheet(tmp_path):
+    """The clerk's way: one sheet 字段/值, several 正文 and 附件 rows, a date cell."""
+    path = tmp_path / "通知.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "通知"
+    for row in (("字段", "值"), ("发文机关", "某某工会"), ("发文字号", "某工发〔2021〕7号"), ("标题", "关于<互助>的通知"),
+                ("主送机关", UNIT), ("正文", "一、总体要求"), ("正文", "第一段。\n第二段。"), ("附件", "细则"),
+                ("成文日期", dt.datetime(2021, 4, 6)), ("抄送", "某省总工会")):
+        ws.append(row)
+    wb.save(path)
+    doc = Document(documents.render("notice", path, tmp_path / "通知.docx")[0])
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[texts.index("一、总体要求") + 1:texts.index("一、总体要求") + 3] == ["第一段。", "第二段。"]
+    assert "附件：细则" in texts and "\t2021年4月6日" in texts and f"{UNIT}：" in texts
+    imprint = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert imprint == ["抄送：某省总工会。", "某某工会\t2021年4月6日印发"]
+
+
+def test_imprint_without_cc_has_only_the_printed_row(tmp_path):
+    doc = Document(documents.render("notice", notice_data(cc=""), tmp_path / "通知.docx")[0])
+    (table,) = doc.tables
+    assert [c.text for r in table.rows for c in r.cells] == ["某某市总工会办公室\t2021年4月7日印发"]
+    position = table._tbl.tblPr.find(f"{W}tblpPr")
+    assert position.get(f"{W}tblpYSpec") == "bottom"  # Word floats it to the foot of the last page
