@@ -128,6 +128,8 @@ def validate(
         inputs = collect_inputs(rosters, agent)
         if not inputs:
             fail("没有找到名册文件（.xlsx/.xls/.ods/.csv）")
+        if report and any(report.resolve() == path.resolve() for path, _agent in inputs):
+            fail(f"报告文件 {report} 就是要校验的名册；请换一个文件名，名册不能被覆盖")
         result, readable, unreadable = check_files(inputs, policy, _date(on))
         _show(result, "名册问题")
         targets = [(report, None)] if report else [

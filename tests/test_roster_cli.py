@@ -103,6 +103,15 @@ def test_bad_options_exit_2(tmp_path, args, message):
     assert result.exit_code == 2 and message in result.output
 
 
+def test_report_may_not_replace_the_roster(tmp_path):
+    path = tmp_path / "名册.xlsx"
+    unit_roster(path, 5, 1, "甲厂工会")
+    before = digest(path)
+    result = invoke("validate", path, "--report", path)
+    assert result.exit_code == 2 and "名册不能被覆盖" in result.output
+    assert digest(path) == before and [p.name for p in tmp_path.iterdir()] == ["名册.xlsx"]
+
+
 def test_missing_path_exit_2(tmp_path):
     result = invoke("validate", tmp_path / "没有.xlsx")
     assert result.exit_code == 2 and "找不到文件" in result.output
@@ -217,3 +226,19 @@ def test_grown_ledger_totals_recalculate_in_libreoffice(tmp_path):
     assert ws[f"{letter['seq']}{last}"].value == 120
     staff, active = ws[f"{letter['staff']}{total}"].value, ws[f"{letter['active']}{total}"].value
     assert ws[f"{letter['ratio']}{total}"].value == pytest.approx(active / staff)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("target", ["xls:MS Excel 97", "ods"])
+def test_xls_and_ods_rosters_read_like_xlsx(tmp_path, target):
+    from mutualaid_xl.office import convert
+
+    data = synthetic.roster(60, seed=8)
+    data.rows[3][6] = 90                                   # one wrong fee
+    path = synthetic.write_roster(tmp_path / "名册.xlsx", data, unit="丁厂工会")
+    [converted] = convert([path], target, tmp_path / "out")
+    result = invoke("validate", converted, "--report", tmp_path / "r.xlsx")
+    assert result.exit_code == 1
+    rows = [r for r in load_workbook(tmp_path / "r.xlsx")["校验结果"].iter_rows(min_row=2, values_only=True)]
+    errors = [(r[2], r[4], r[5]) for r in rows if r[1] == "错误"]
+    assert errors == [(converted.name, 8, "G")]
