@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -48,8 +49,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "shares": (_template("shares"), "参互份数"),
 }
 INPUTS = tuple(FIELDS)
-ARGUMENT_COLUMN = {"self_pay": "self_pay", "days": "days", "years": "years", "covered_days": "covered_days",
-                   "total_cost": "total_cost", "shares": "shares"}
 OUT_HEADERS = ("原行号", "姓名", "身份证号", "入院日期", "出院日期", "住院天数", "期内天数", "自付费用", "总费用",
                "连续参互年数", "份数", "首次住院", "已付补助金", "计入封顶金额", "补助金额", "说明", "问题")
 
@@ -181,7 +180,7 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
     for position, error in sorted(amounts.errors.items()):
         if error.argument == "days" and position in row_problem:
             continue  # the dates already say why 住院天数 is missing
-        problem(position, ARGUMENT_COLUMN.get(error.argument or ""), error.message)
+        problem(position, error.argument if error.argument in INPUTS else None, error.message)
     problems.sort(key=lambda e: e.row or 0)
     return ClaimsResult(str(path), sheet, header, policy, rows, cells, keys, first_stay, paid_before, claims,
                         amounts, problems, row_problem)
@@ -200,8 +199,10 @@ def _fen(value: int) -> Decimal:
     return Decimal(int(value)).scaleb(-2).quantize(Decimal("0.01"))
 
 
-def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True) -> Path | None:
-    """The computed register as a new workbook (计算结果, 问题, 说明); returns the kept backup."""
+def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
+                 progress: Callable[[int], None] | None = None) -> Path | None:
+    """The computed register as a new workbook (计算结果, 问题, 说明); returns the kept backup.
+    ``progress`` is called with the number of rows written, every 1,000 rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -238,6 +239,8 @@ def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True) 
                 shown(explanation(result, position)) if done and detail else None,
                 shown(result.row_problem.get(position)),
             ])
+            if progress and (position + 1) % 1000 == 0:
+                progress(position + 1)
         ws.append(["合计", None, None, None, None, None, None, None, None, None, None, None, None,
                    money(_fen(amounts.cap_part_fen.sum())), money(_fen(result.total_fen))])
         ws = wb.create_sheet("问题")

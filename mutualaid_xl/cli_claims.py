@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .errors import MutualAidError
@@ -39,7 +40,10 @@ def claims(
     try:
         with console.status("正在读取并计算登记表…"):
             result = compute_register(register, policy)
-            backup = write_result(result, out, detail=detail)
+        with Progress(TextColumn("写出结果"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("", total=len(result.rows))
+            backup = write_result(result, out, detail=detail, progress=lambda done: bar.update(task, completed=done))
     except MutualAidError as error:
         fail(masked(str(error)))
     except OSError as error:

@@ -52,6 +52,26 @@ def stay_from_cells(self_pay, days, years=None, first_stay=None, paid_before=Non
     )
 
 
+def _convert(name: str, column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One column of cells: (blank, value, needs the scalar parser). Money in fen."""
+    n, limit, nan = len(column), float(_MAX_WHOLE) ** 2, _NAN
+    blank = np.fromiter((v is None or v == "" for v in column), bool, n)
+    if name == "first_stay":
+        code = np.fromiter((1 if v is True else 0 if v is False else 2 for v in column), np.int8, n)
+        return blank, np.where(blank, True, code == 1), (code == 2) & ~blank
+    x = np.fromiter((v if type(v) is float else (v if -limit < v < limit else nan) if type(v) is int else nan
+                     for v in column), np.float64, n)
+    with np.errstate(invalid="ignore"):
+        if name in MONEY_FIELDS:
+            value = np.rint(x * 100)
+            fast = (x >= 0) & (x < _MAX_YUAN) & (value / 100 == x)
+        else:
+            value = x
+            fast = (x >= 0) & (x < _MAX_WHOLE) & (np.floor(x) == x)
+    odd = ~(fast | blank) | (blank if name == "days" else False)   # SUBSIDY needs days
+    return blank, np.where(fast, value, 0).astype(np.int64), odd
+
+
 def _fen_to_decimal(fen: int) -> Decimal:
     return Decimal(int(fen)).scaleb(-2)
 
@@ -120,26 +140,13 @@ class ClaimColumns:
         cells = {k: v if isinstance(v, (list, tuple)) else [v] * n for k, v in raw.items()}
         slow = np.zeros(n, bool)
         blank_of, values = {}, {}
-        for name, column in cells.items():
-            blank = np.fromiter((v is None or v == "" for v in column), bool, n)
-            if name == "first_stay":
-                code = np.fromiter((1 if v is True else 0 if v is False else 2 for v in column), np.int8, n)
-                slow |= (code == 2) & ~blank
-                values[name] = np.where(blank, True, code == 1)
-            else:
-                x = np.fromiter(
-                    (v if type(v) is float else float(v) if type(v) is int and -_MAX_WHOLE**2 < v < _MAX_WHOLE**2
-                     else _NAN for v in column), np.float64, n)
-                with np.errstate(invalid="ignore"):
-                    if name in MONEY_FIELDS:
-                        fen = np.rint(x * 100)
-                        fast = (x >= 0) & (x < _MAX_YUAN) & (fen / 100 == x)
-                    else:
-                        fen = x
-                        fast = (x >= 0) & (x < _MAX_WHOLE) & (np.floor(x) == x)
-                slow |= ~(fast | blank) | (blank if name == "days" else False)
-                values[name] = np.where(fast, fen, 0).astype(np.int64)
-            blank_of[name] = blank
+        for name, given in raw.items():
+            single = not isinstance(given, (list, tuple))
+            blank, value, odd = _convert(name, [given] if single else given)
+            if single:   # one value for every row: converted once
+                blank, value, odd = (np.broadcast_to(a, (n,)).copy() for a in (blank, value, odd))
+            blank_of[name], values[name] = blank, value
+            slow |= odd
         defaults = {"years": 1, "shares": 1, "paid_before": 0}
         for name, default in defaults.items():
             values[name] = np.where(blank_of[name], default, values[name])
