@@ -66,7 +66,7 @@ def claims(
 
 
 def reconcile(
-    rosters: List[Path] = typer.Argument(..., help="各单位的会员名册（可多个，或一个含“单位名称”列的合并名册）"),
+    rosters: List[Path] = typer.Argument(..., help="各单位的会员名册（可多个；可给文件夹，表示其中全部表格；或一个含“单位名称”列的合并名册）"),
     against: Path = typer.Option(..., "--against", "-a", help="省（市）互助系统导出的名单（.xlsx/.xls/.csv），需有单位名称、身份证号、交费金额列"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="对账结果工作簿（默认：导出文件同目录下 原名_reconcile.xlsx）"),
 ) -> None:

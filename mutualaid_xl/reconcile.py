@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import InputError, MutualAidError
 from .idcard import mask_id, mask_name, normalize_id
 from .roster import FIELDS
-from .sheets import Header, Sheet, find_header, header_key, read_sheets, text_cell, write_atomic
+from .sheets import SPREADSHEET_SUFFIXES, Header, Sheet, find_header, header_key, read_sheets, text_cell, write_atomic
 from .values import is_blank, normalize_text, parse_decimal
 from .workbook_templates import NOT_JOINING
 
@@ -172,7 +172,23 @@ def _yuan(fen: int) -> str:
     return f"{Decimal(fen).scaleb(-2):,.2f}"
 
 
+def roster_files(paths: list[Path | str]) -> list[Path]:
+    """The files named, with a folder standing for the spreadsheets directly in it (Office's ~$ lock files skipped)."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES
+                           and not p.name.startswith(("~$", ".")))
+            if not found:
+                raise InputError("文件夹中没有表格文件（.xlsx/.xls/.ods/.csv）", file=str(path))
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 def reconcile(rosters: list[Path | str], export: Path | str) -> Reconciliation:
+    rosters = roster_files(rosters)
     result = Reconciliation([str(p) for p in rosters], str(export))
     ours = [m for path in rosters for m in read_members(path, ROSTER_SIDE, result.problems)]
     theirs = read_members(export, SYSTEM_SIDE, result.problems)

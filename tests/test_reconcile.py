@@ -141,6 +141,17 @@ def test_matching_data_is_clean(tmp_path):
     assert run.exit_code == 0, run.output
 
 
+def test_a_folder_of_rosters(tmp_path):
+    folder = tmp_path / "rosters"
+    folder.mkdir()
+    files, members = _rosters(folder)
+    (folder / "~$unit1.xlsx").write_bytes(b"lock")          # Excel's lock file is not a roster
+    export = _write_export(tmp_path / "export.xlsx", members)
+    result = reconcile([folder], export)
+    assert result.roster_files == [str(f) for f in sorted(files)]
+    assert result.clean
+
+
 def test_export_without_unit_column(tmp_path):
     files, members = _rosters(tmp_path)
     path = tmp_path / "export.csv"
