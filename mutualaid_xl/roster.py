@@ -293,8 +293,8 @@ class RosterChecker:
 
     def _verdict(self, key: tuple) -> _Verdict:
         """``key`` is (类别, 续互/新参互, 交费金额, has_fee); 100 and 100.0 share a verdict, "100" does not."""
-        found = self._verdicts[key] = self._judge(*key)
-        return found
+        self._verdicts[key] = verdict = self._judge(*key)
+        return verdict
 
     def _judge(self, category, membership, fee, has_fee: bool) -> _Verdict:
         problems: list[tuple[str, str, str]] = []
@@ -347,9 +347,8 @@ class RosterChecker:
                 if expected is not None and counted != expected:
                     problems.append(("fee", ERROR, f"交费金额 {counted} 元与方案 {self.policy.id} 的{why}标准 "
                                                    f"{expected} 元不符"))
-                    counted = None if counted < 0 else counted
-                elif expected is None and why and self._share_problem(counted):
-                    problems.append(("fee", ERROR, self._share_problem(counted)))
+                elif expected is None and why and (wrong := self._share_problem(counted)):
+                    problems.append(("fee", ERROR, wrong))
         if member is None and membership is not None and is_blank(membership) and "membership" not in [
                 k for k, *_ in problems]:
             problems.append(("membership", WARNING, "续互/新参互为空：汇总表的续互/新参互人数不含此人"))
@@ -512,7 +511,7 @@ class RosterChecker:
             if cu is not None:
                 value = row[cu]
                 if not is_blank(value):
-                    unit_name = value if type(value) is str else _text(value)
+                    unit_name = value.strip() if type(value) is str else _text(value)
             if unit_name != current_unit:
                 current_unit = unit_name
                 summary = units.get(unit_name)
