@@ -35,15 +35,17 @@ def render(
                           console=console, transient=True) as bar:
                 task = bar.add_task("render", total=None)
                 produced = documents.render_each(
-                    template, data, out, name_column=name_column, sheet=sheet, seal_png=seal, pdf=pdf,
+                    template, data, out, name_column=name_column, sheet=sheet, seal_png=seal,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
-            docx_count = sum(1 for p in produced if p.suffix == ".docx")
-            console.print(f"已生成 {docx_count} 份文档{'及 PDF' if pdf else ''}，位于 {escape(str(out))}")
+            console.print(f"已生成 {len(produced)} 份文档，位于 {escape(str(out))}")
         else:
-            produced = documents.render(template, data, out, seal_png=seal, pdf=pdf, sheet=sheet)
-            for path in produced:
-                console.print(f"已生成 {escape(str(path))}")
+            produced = documents.render(template, data, out, seal_png=seal, sheet=sheet)
+            console.print(f"已生成 {escape(str(produced[0]))}")
+        if pdf:
+            with console.status(f"正在用 LibreOffice 导出 {len(produced)} 份 PDF…"):
+                pdfs = documents.finish_pdfs(produced, seal)
+            console.print(f"已导出 PDF：{escape(str(pdfs[0]))}" + (f" 等 {len(pdfs)} 份" if len(pdfs) > 1 else ""))
         if seal is not None:
             console.print("已盖章并记入盖章记录.csv；可用 mutualaid verify 文件 核验文件是否改动。")
     except MutualAidError as error:

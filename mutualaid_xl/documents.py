@@ -396,7 +396,8 @@ class Renderer:
         return produced
 
 
-def _finish_pdfs(docs: list[Path], seal_png: Path | str | None) -> list[Path]:
+def finish_pdfs(docs: list[Path], seal_png: Path | str | None = None) -> list[Path]:
+    """Export rendered documents to PDF in one LibreOffice start; stamped ones get a log record too."""
     pdfs = to_pdf(docs)
     if seal_png is not None:
         for pdf in pdfs:
@@ -411,7 +412,7 @@ def render(template: Path | str, data: dict | Path | str, out: Path | str, *,
     values = data if isinstance(data, dict) else load_data(data, sheet)
     produced = [renderer.render_to(values, out, seal_png=seal_png)]
     if pdf:
-        produced += _finish_pdfs(produced[:1], seal_png)
+        produced += finish_pdfs(produced[:1], seal_png)
     return produced
 
 
@@ -436,7 +437,7 @@ def stamp(document: Path | str, seal_png: Path | str, out: Path | str | None = N
     produced = [install_bytes(data.getvalue(), target)]
     seal.record_stamping(produced[0], seal_png)
     if pdf:
-        produced += _finish_pdfs(produced[:1], seal_png)
+        produced += finish_pdfs(produced[:1], seal_png)
     return produced
 
 
@@ -503,7 +504,7 @@ def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str,
         if progress:
             progress(done, len(rows))
     if pdf:
-        produced += _finish_pdfs(list(produced), seal_png)
+        produced += finish_pdfs(list(produced), seal_png)
     return produced
 
 

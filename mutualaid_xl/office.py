@@ -170,16 +170,27 @@ def _run(soffice: Path, profile: Path, args: Sequence[str], timeout: float) -> s
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
+_MAX_COMMAND_CHARS = 24000  # Windows limits a whole command line to 32767 characters
+
+
 def _batches(files: Sequence[Path]) -> list[list[Path]]:
-    """Split so that no two files in one batch share a stem (their outputs would clash)."""
+    """Split so that no two files in one batch share a stem (their outputs would clash)
+    and each command line stays short enough for Windows."""
     batches: list[list[Path]] = []
+    stems: list[set[str]] = []
+    sizes: list[int] = []
     for f in files:
-        for batch in batches:
-            if all(g.stem != f.stem for g in batch):
+        length = len(str(f.resolve())) + 3
+        for i, batch in enumerate(batches):
+            if f.stem not in stems[i] and sizes[i] + length <= _MAX_COMMAND_CHARS:
                 batch.append(f)
+                stems[i].add(f.stem)
+                sizes[i] += length
                 break
         else:
             batches.append([f])
+            stems.append({f.stem})
+            sizes.append(length)
     return batches
 
 

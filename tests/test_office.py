@@ -138,3 +138,11 @@ def test_fontconfig_stand_ins_for_official_fonts(tmp_path, monkeypatch):
     assert "<string>AR PL UKai CN</string><string>Noto Serif CJK SC</string>" in conf  # first installed wins
     monkeypatch.setattr(office.sys, "platform", "win32")
     assert office._fontconfig_env(tmp_path) is None
+
+
+def test_batches_keep_command_lines_short(tmp_path):
+    files = [tmp_path / f"{'长' * 40}{i:04d}.docx" for i in range(1000)]
+    batches = office._batches(files)
+    assert sum(len(b) for b in batches) == 1000 and [f for b in batches for f in b] == files
+    assert 1 < len(batches) < 30  # still many files per LibreOffice start
+    assert all(sum(len(str(f.resolve())) + 3 for f in b) <= office._MAX_COMMAND_CHARS for b in batches)
