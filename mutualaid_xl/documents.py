@@ -85,6 +85,8 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "public_list": {"intro": "", "contact": ""},
 }
 LIST_FIELDS = {"body", "attachments", "lines"}
+MONEY_FIELDS = {"self_pay", "allowance", "amount", "fee_total"}  # checked before rendering
+DATE_FIELDS = {"date", "printed_date"}
 # Fields filled from another one when absent; a missing source is reported instead of them.
 DERIVED = {"issuer_marking": "issuer", "signer": "issuer", "printed_by": "issuer", "printed_date": "date"}
 # Never shown in a public list, whatever the data holds.
@@ -185,13 +187,14 @@ def read_workbook(path: Path) -> SheetData:
     data = SheetData()
     for name in workbook.sheet_names:
         rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        rows = [[_clean(v) for v in row] for row in rows]
-        rows = [row for row in rows if any(not is_blank(v) for v in row)] if rows else []
+        # keep Excel's row numbers for error messages while skipping empty rows
+        rows = [(number, [_clean(v) for v in row]) for number, row in enumerate(rows, start=1)
+                if any(not is_blank(v) for v in row)]
         if not rows:
             continue
-        header = [str(h).strip() if not is_blank(h) else "" for h in rows[0]]
+        header = [str(h).strip() if not is_blank(h) else "" for h in rows[0][1]]
         if _is_key_value(header):
-            for row in rows[1:]:
+            for _, row in rows[1:]:
                 key = str(row[0]).strip() if row and not is_blank(row[0]) else ""
                 if not key:
                     continue
@@ -203,7 +206,7 @@ def read_workbook(path: Path) -> SheetData:
                     data.fields[key] = value
             continue
         table, numbers = [], []
-        for number, row in enumerate(rows[1:], start=2):
+        for number, row in rows[1:]:
             table.append({h: ("" if is_blank(v) else v) for h, v in zip(header, row) if h})
             numbers.append(number)
         data.tables[name] = table
@@ -300,8 +303,16 @@ def prepare(template: str, data: dict) -> dict[str, object]:
     """The render context: labels mapped to field names, defaults, lists, masking."""
     labels = {label: name for name, label in FIELDS.get(template, {}).items()}
     context: dict[str, object] = dict(DEFAULTS.get(template, {}))
+    given: dict[str, str] = {}  # field -> the key the data used, so errors name the clerk's column
     for key, value in data.items():
-        context[labels.get(str(key).strip(), str(key).strip())] = value
+        name = labels.get(str(key).strip(), str(key).strip())
+        context[name] = value
+        given[name] = str(key).strip()
+    for key in MONEY_FIELDS & context.keys():
+        context[key] = parse_decimal(context[key], given[key])
+    for key in DATE_FIELDS & context.keys():
+        if context[key] is not None:
+            context[key] = parse_date(context[key], given[key])
     for key in LIST_FIELDS & context.keys():
         context[key] = [str(item) for item in _as_list(context[key])]
     for key in ("rows", "bands"):
@@ -499,8 +510,9 @@ def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str,
         try:
             produced.append(renderer.render_to({**common, **row}, outdir / f"{name}.docx", seal_png=seal_png))
         except MutualAidError as error:
-            raise type(error)(error.message, file=str(rows_path), sheet=sheet, row=number,
-                              column=error.column, argument=error.argument) from None
+            column = error.argument if error.argument in row else error.column
+            raise type(error)(error.message, file=str(rows_path), sheet=sheet, row=number, column=column,
+                              argument=None if column == error.argument else error.argument) from None
         if progress:
             progress(done, len(rows))
     if pdf:

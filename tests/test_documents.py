@@ -300,12 +300,13 @@ def test_each_error_names_sheet_row_and_column(tmp_path):
     ws.title = "审批"
     ws.append(["文件名", "姓名", "身份证号", "工作单位", "住院时间", "住院天数", "统筹内自付", "住院补贴", "补助合计", "互助机构", "日期"])
     ws.append(["a", "甲", fake_id("19800101", 1), "厂", "6月", 1, 10, 1, 5, "办", "2021-07-01"])
+    ws.append([])  # an empty row: the error must still name the Excel row
     ws.append(["b", "乙", fake_id("19800101", 2), "厂", "6月", 1, "十元", 1, 5, "办", "2021-07-01"])
     wb.save(rows)
     with pytest.raises(InputError) as info:
         documents.render_each("approval_form", rows, tmp_path / "out")
     message = str(info.value)
-    assert "清单.xlsx" in message and "工作表「审批」" in message and "第 3 行" in message
+    assert "清单.xlsx" in message and "工作表「审批」" in message and "第 4 行" in message and "列「统筹内自付」" in message
     with pytest.raises(InputError, match="列「不存在」"):
         documents.render_each("approval_form", rows, tmp_path / "out", name_column="不存在")
 
