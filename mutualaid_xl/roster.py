@@ -151,9 +151,6 @@ class RosterResult:
     def warnings(self) -> int:
         return len(self.problems) - self.errors
 
-    def for_file(self, file: str) -> list[Problem]:
-        return [p for p in self.problems if p.file == file]
-
 
 @dataclass(frozen=True)
 class _Verdict:

@@ -62,9 +62,6 @@ class Sheet:
     def letter(self, index: int) -> str:
         return column_letter(self.origin_col + index)
 
-    def ref(self, row_index: int, col_index: int) -> str:
-        return f"{self.letter(col_index)}{self.excel_row(row_index)}"
-
 
 @lru_cache(maxsize=512)
 def column_letter(number: int) -> str:
