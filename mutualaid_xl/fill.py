@@ -173,9 +173,9 @@ def fill_forms(result: RosterResult, into: Path | str, *, office: str = "", form
         step(f"{wt.LEDGER.sheet} {agent}")
 
     if forms:
+        wb = wt.workbook(wt.APPLICATION_FILE, policy_id)   # built once; every unit sets the same cells
+        ws = wb[wt.APPLICATION_SHEET]
         for number, summary in enumerate(units, 1):
-            wb = wt.workbook(wt.APPLICATION_FILE, policy_id)
-            ws = wb[wt.APPLICATION_SHEET]
             for key, value in application_values(summary).items():
                 cell = ws[wt.APPLICATION_CELLS[key]]
                 set_text(cell, value) if isinstance(value, str) else setattr(cell, "value", value)
