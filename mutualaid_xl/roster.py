@@ -323,14 +323,8 @@ class RosterChecker:
             return _Verdict(False, role, None, None, tuple(problems))
         if any(severity == ERROR for _k, severity, _r in problems):
             return _Verdict(True, role, member, None, tuple(problems))
-        expected, why = self._expected_fee(role, member, problems)
         counted = None
-        if not has_fee or is_blank(fee):
-            if expected is not None:
-                counted = expected
-                if has_fee:
-                    problems.append(("fee", WARNING, f"交费金额为空，按方案标准 {expected} 元计入"))
-        else:
+        if has_fee and not is_blank(fee):
             try:
                 counted = parse_decimal(int(fee) if isinstance(fee, float) and fee.is_integer() else fee, "交费金额")
             except InputError as error:
@@ -341,17 +335,34 @@ class RosterChecker:
                 if isinstance(fee, str) and not _PLAIN_NUMBER.fullmatch(fee.strip()):
                     problems.append(("fee", WARNING, f"交费金额是文字“{fee}”，已按 {counted} 元读取；"
                                                      "Excel 求和会漏掉文字，请改为数字"))
-                if expected is not None and counted != expected:
-                    problems.append(("fee", ERROR, f"交费金额 {counted} 元与方案 {self.policy.id} 的{why}标准 "
-                                                   f"{expected} 元不符"))
-                elif expected is None and why and (wrong := self._share_problem(counted)):
-                    problems.append(("fee", ERROR, wrong))
-        if member is None and membership is not None and is_blank(membership) and "membership" not in [
-                k for k, *_ in problems]:
+        if member is None and role and counted is not None:
+            member = self._membership_from_fee(counted)
+        expected, why = self._expected_fee(role, member, problems, counted)
+        if not has_fee or is_blank(fee):
+            if expected is not None:
+                counted = expected
+                if has_fee:
+                    problems.append(("fee", WARNING, f"交费金额为空，按方案标准 {expected} 元计入"))
+        elif counted is not None:
+            if expected is not None and counted != expected:
+                problems.append(("fee", ERROR, f"交费金额 {counted} 元与方案 {self.policy.id} 的{why}标准 "
+                                               f"{expected} 元不符"))
+            elif expected is None and why == "份数" and (wrong := self._share_problem(counted)):
+                problems.append(("fee", ERROR, wrong))
+        if member is None and membership is not None and is_blank(membership) and not any(
+                k in ("membership", "fee") and severity == ERROR for k, severity, _r in problems):
             problems.append(("membership", WARNING, "续互/新参互为空：汇总表的续互/新参互人数不含此人"))
         return _Verdict(True, role, member, counted, tuple(problems))
 
-    def _expected_fee(self, role, member, problems) -> tuple[Decimal | None, str]:
+    def _membership_from_fee(self, amount: Decimal) -> str | None:
+        """续互 or 新参互 told by the fee alone, where the policy's fees differ by it
+        (昆冶高专工发〔2015〕10号: 已参加者填 80，新参加者填 100)."""
+        fees = self.policy.fees
+        amounts = fees.amounts if fees else {}
+        matches = [m for m in ("续互", "新参互") if amounts.get(m) == amount]
+        return matches[0] if len(matches) == 1 and not {"在职", "退休"} & set(amounts) else None
+
+    def _expected_fee(self, role, member, problems, written=None) -> tuple[Decimal | None, str]:
         """The policy's fee for the row, or (None, reason-kind) after recording why not."""
         if self.policy.fees is None:
             self._note_once(WARNING, f"方案 {self.policy.id} 未配置交费标准，未核对交费金额")
@@ -363,7 +374,11 @@ class RosterChecker:
             amount, chosen = engine.fee_for(self.policy, text)
         except MutualAidError as error:
             key = "membership" if role and not member else "category"
-            if key == "membership":
+            if key == "membership" and written is not None:
+                standards = "、".join(f"{c} {a} 元" for c, a in self.policy.fees.amounts.items())
+                problems.append(("fee", ERROR, f"交费金额 {written} 元不是方案 {self.policy.id} 的任何标准"
+                                               f"（{standards}），也没有填续互/新参互"))
+            elif key == "membership":
                 problems.append(("membership", ERROR, f"续互/新参互为空，无法确定交费标准：{error.message}"))
             else:
                 problems.append(("category", ERROR, f"类别不在方案中：{error.message}"))

@@ -236,3 +236,19 @@ def test_roster_template_filled_by_a_clerk(tmp_path):
     summary = result.units["乙厂工会"]
     assert (summary.active, summary.retired, summary.not_joining, summary.amount) == (1, 1, 1, Decimal(500))
     assert summary.staff == 2 and summary.ratio == Decimal("0.5")
+
+
+def test_kunming_roster_without_membership_column_reads_it_from_the_fee():
+    """交费金额 100 = 新参加, 80 = 已参加第十一期, 未参 = 不参加 (昆冶高专工发〔2015〕10号 四（二）)."""
+    header = ("姓名", "身份证号", "类别", "交费金额")
+    rows = [["甲", fake_id(1, dt.date(1980, 1, 1)), "在职", 100], ["乙", fake_id(2, dt.date(1981, 1, 1)), "在职", 80],
+            ["丙", fake_id(3, dt.date(1982, 1, 1)), "在职", "未参"], ["丁", fake_id(4, dt.date(1983, 1, 1)), "退休", 80],
+            ["戊", fake_id(5, dt.date(1984, 1, 1)), "在职", 90]]
+    result = validate([sheet(rows, header=header)], policy="yn-12", on=dt.date(2015, 11, 10))
+    [wrong] = reasons(result, ERROR)
+    assert (wrong.row, wrong.column) == (6, "D")
+    assert wrong.reason == "交费金额 90 元不是方案 yn-12 的任何标准（续互 80 元、新参互 100 元），也没有填续互/新参互"
+    summary = result.units["名册"]
+    assert (summary.new, summary.renewed, summary.not_joining) == (1, 2, 1)
+    assert (summary.active, summary.retired, summary.amount) == (3, 1, Decimal(100 + 80 + 80 + 90))  # as written
+    assert summary.staff == 4 and summary.ratio == Decimal("0.75")
