@@ -292,6 +292,8 @@ def _imprint(doc):
         row.cells[0].width = TEXT_WIDTH
         p = row.cells[0].paragraphs[0]
         p.style = doc.styles["版记"]
+        p.paragraph_format.keep_with_next = True  # never split 抄送 and 印发 over two pages
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         p.add_run(text)
     p.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH - Pt(28) - Mm(2), WD_TAB_ALIGNMENT.RIGHT)
     end = doc.add_paragraph(style="Normal")  # a document must not end with a table

@@ -108,6 +108,11 @@ def test_body_text_present_and_in_order(notice_pdf):
         assert later in text
 
 
+def test_imprint_block_is_never_split_over_two_pages(notice_pdf):
+    last = squash(notice_pdf.pages[-1].extract_text())
+    assert "抄送：某某省总工会。" in last and "2021年4月7日印发" in last
+
+
 def test_page_numbers_on_every_page_odd_right_even_left(notice_pdf):
     for number, page in enumerate(notice_pdf.pages, start=1):
         (found,) = page.search(rf"—\s*{number}\s*—", regex=True)
