@@ -177,6 +177,9 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
         amounts.parts_num[idx], amounts.parts_den[idx] = part.parts_num, part.parts_den
         amounts.errors.update({int(idx[i]): e for i, e in part.errors.items()})
         amounts.scalar_results.update({int(idx[i]): s for i, s in part.scalar_results.items()})
+    for position in np.flatnonzero(amounts.blank & (codes >= 0)).tolist():
+        problem(position, "self_pay" if "self_pay" in header.columns else "days",
+                "自付费用和住院天数都为空：本行未计算，但按登记表公式仍算作该会员的一次住院，请补全或删除本行")
     for position, error in sorted(amounts.errors.items()):
         if error.argument == "days" and position in row_problem:
             continue  # the dates already say why 住院天数 is missing

@@ -153,6 +153,15 @@ def test_header_not_in_row_one_and_other_policy(tmp_path):
     assert "1—3 份" in result.problems[0].message
 
 
+def test_row_without_amounts_still_counts_as_a_stay(tmp_path):
+    """As in the template: the blank row takes the member's first stay, so it is reported."""
+    rows = [("甲", A, None, None, None, None, 1), ("甲", A, D(2021, 6, 1), D(2021, 6, 11), None, 1000, 1)]
+    result = compute_register(_fill(tmp_path / "r.xlsx", rows))
+    assert result.amounts.amount(0) is None and not result.first_stay[1]
+    assert result.amounts.amount(1) == Decimal("400.00")          # no allowance: not the first stay
+    assert [(e.row, e.column) for e in result.problems] == [(4, "H（自付费用）")]
+
+
 def test_not_a_register(tmp_path):
     path = tmp_path / "x.xlsx"
     wb = Workbook()
