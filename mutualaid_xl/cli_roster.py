@@ -19,6 +19,7 @@ from .values import parse_date
 
 REPORT_SUFFIX = ".校验报告.xlsx"
 SHOWN = 20
+OPEN_HINT = "；如果该文件正在 Excel/WPS 中打开，请先关闭再试"
 
 POLICY_OPTION = typer.Option(None, "--policy", "-p", help="方案编号，如 nm-2021（默认取环境变量 MUTUALAID_POLICY，否则 nm-2021）")
 ON_OPTION = typer.Option(None, "--on", help="参互（办理）日期，用于计算年龄，如 2021-05-01；默认按名册中的参互日期，"
@@ -139,7 +140,7 @@ def validate(
     except MutualAidError as error:
         fail(error)
     except OSError as error:
-        fail(f"无法写入报告：{error.strerror}（{error.filename}）")
+        fail(f"无法写入报告：{error.strerror}（{error.filename}）{OPEN_HINT}")
     if unreadable:
         raise typer.Exit(2)
     if result.errors:
@@ -189,7 +190,7 @@ def fill(
     except MutualAidError as error:
         fail(error)
     except OSError as error:
-        fail(f"无法写入：{error.strerror}（{error.filename}）")
+        fail(f"无法写入：{error.strerror}（{error.filename}）{OPEN_HINT}")
     if unreadable:
         raise typer.Exit(2)
     if result.errors:

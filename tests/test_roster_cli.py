@@ -112,6 +112,15 @@ def test_report_may_not_replace_the_roster(tmp_path):
     assert digest(path) == before and [p.name for p in tmp_path.iterdir()] == ["名册.xlsx"]
 
 
+def test_unwritable_report_folder_exit_2(tmp_path):
+    path = tmp_path / "名册.xlsx"
+    unit_roster(path, 5, 1, "甲厂工会")
+    blocker = tmp_path / "不是文件夹"
+    blocker.write_text("x")
+    result = invoke("validate", path, "--report", blocker / "报告.xlsx")
+    assert result.exit_code == 2 and "无法写入报告" in result.output
+
+
 def test_missing_path_exit_2(tmp_path):
     result = invoke("validate", tmp_path / "没有.xlsx")
     assert result.exit_code == 2 and "找不到文件" in result.output
