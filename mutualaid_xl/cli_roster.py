@@ -74,7 +74,7 @@ def check_files(inputs: list[tuple[Path, str]], policy_id: Optional[str], on: Op
                 checker.result.files.append(str(path))
             else:
                 readable.append(path)
-                checker.check_file(sheets, agent=agent)
+                checker.check_file(sheets, agent=agent, file=str(path))
             progress.advance(task)
     return checker.finish(), readable, unreadable
 

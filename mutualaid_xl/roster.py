@@ -620,9 +620,9 @@ class RosterChecker:
 
     # -------------------------------------------------------------- run level
 
-    def check_file(self, sheets: list[Sheet], *, agent: str = "", unit: str | None = None) -> None:
+    def check_file(self, sheets: list[Sheet], *, agent: str = "", unit: str | None = None, file: str = "") -> None:
         """All sheets of one workbook: visible roster sheets are validated; hidden ones reported."""
-        file = sheets[0].file if sheets else ""
+        file = file or (sheets[0].file if sheets else "")
         if file and file not in self.result.files:
             self.result.files.append(file)
         found = False
