@@ -70,7 +70,7 @@ def check_files(inputs: list[tuple[Path, str]], policy_id: Optional[str], on: Op
                 sheets = read_sheets(path)
             except FileFormatError as error:
                 unreadable.append(path)
-                checker.result.problems.append(Problem(ERROR, error.message, str(path)))
+                checker.result.problems.append(Problem(ERROR, error.message, str(path), error.sheet or ""))
                 checker.result.files.append(str(path))
             else:
                 readable.append(path)

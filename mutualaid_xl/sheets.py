@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from .errors import FileFormatError
 from .values import normalize_text
 
+MAX_CELLS = 60_000_000    # a million rows of 60 columns; beyond it a stray far-away cell is the likely cause
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -161,23 +162,34 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 
 
-def _error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
-    """Error values (#N/A, #DIV/0! ...) of an .xlsx by sheet: [(row, col, text)], 1-based.
+@dataclass
+class _SheetScan:
+    errors: list[tuple[int, int, str]] = field(default_factory=list)   # (row, col, "#N/A"), 1-based
+    rows: int = 0          # last row (from the rows themselves)
+    columns: int = 0       # last column (from the sheet's <dimension>, when it has one)
 
-    calamine reads error cells as '' (python-calamine issue #105), which would make an #N/A
-    look like a blank; the sheet XML is scanned for cells of type "e" instead.
+
+def _scan_xlsx(path: Path) -> dict[str, _SheetScan]:
+    """What calamine does not tell (or tells too late), per sheet of an .xlsx.
+
+    - Error values (#N/A, #DIV/0! ...): calamine reads them as '' (python-calamine issue
+      #105), which would make an #N/A look like a blank; cells of type "e" are collected.
+    - The extent: calamine allocates the whole rectangle up to the farthest cell and aborts
+      the process when that is huge (a stray value in XFD1048576), so it is checked first.
     """
     from openpyxl.utils import column_index_from_string
 
-    found: dict[str, list[tuple[int, int, str]]] = {}
+    found: dict[str, _SheetScan] = {}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         for name, part in _sheet_parts(archive).items():
             if part not in names:
                 continue
-            cells = []
+            scan = found[name] = _SheetScan()
             tail = b""
             with archive.open(part) as stream:
                 while True:
@@ -185,6 +197,11 @@ def _error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
                     if not chunk:
                         break
                     data = tail + chunk
+                    if not tail and (dimension := _DIMENSION.search(data, 0, 4096)):
+                        scan.columns = column_index_from_string(dimension.group(1).decode())
+                        scan.rows = int(dimension.group(2))
+                    if (last_row := data.rfind(b"<row r=\"")) >= 0 and (number := _ROW_NUMBER.match(data, last_row)):
+                        scan.rows = max(scan.rows, int(number.group(1)))
                     start = 0
                     while (hit := data.find(b't="e"', start)) >= 0:
                         begin, end = data.rfind(b"<c ", 0, hit), data.find(b"</c>", hit)
@@ -193,11 +210,10 @@ def _error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
                         ref, value = _CELL_REF.search(data, begin, hit + 5), _CELL_VALUE.search(data, hit, end)
                         if ref:
                             text = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
-                            cells.append((int(ref.group(2)), column_index_from_string(ref.group(1).decode()), text))
+                            scan.errors.append((int(ref.group(2)), column_index_from_string(ref.group(1).decode()),
+                                                text))
                         start = end
                     tail = data[max(start, len(data) - 8192):]   # a cell cut by the chunk boundary comes again
-            if cells:
-                found[name] = cells
     return found
 
 
@@ -226,12 +242,12 @@ def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
         _check_ole(path)
     wanted = set(names) if names is not None else None
     sheets = []
-    errors = {}
+    scans: dict[str, _SheetScan] = {}
     if kind == "zip" and path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            errors = _error_cells(path)
+            scans = _scan_xlsx(path)
         except (KeyError, zipfile.BadZipFile, SyntaxError, ValueError):
-            errors = {}   # an unusual package: calamine below reports what is wrong with it
+            scans = {}   # an unusual package: calamine below reports what is wrong with it
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
@@ -242,10 +258,15 @@ def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
                 if hidden and skip_hidden:
                     sheets.append(Sheet(name=meta.name, rows=[], file=str(path), hidden=True))
                     continue
+                scan = scans.get(meta.name, _SheetScan())
+                if scan.rows * max(scan.columns, 1) > MAX_CELLS:
+                    raise FileFormatError(
+                        f"使用范围太大（{scan.rows} 行 × {scan.columns} 列），多半是远处的单元格有零星内容或格式；"
+                        "请删除多余的行列后另存再试", file=str(path), sheet=meta.name)
                 sheet = book.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=False)
                 merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
-                for row, col, text in errors.get(meta.name, ()):
+                for row, col, text in scan.errors:
                     if row <= len(rows) and col <= len(rows[row - 1]):
                         rows[row - 1][col - 1] = text
                 sheets.append(Sheet(name=meta.name, rows=rows, file=str(path), hidden=hidden, merged=merged))

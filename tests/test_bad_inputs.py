@@ -30,6 +30,7 @@ CASES = {
     "corrupt_truncated.xlsx": (2, [("", None, "", "文件已损坏")]),
     "corrupt_xml.xlsx": (2, [("", None, "", "文件已损坏或格式不完整")]),
     "password.xlsx": (2, [("", None, "", "设置了打开密码")]),
+    "huge_range.xlsx": (2, [(R, None, "", "使用范围太大（1048576 行 × 16384 列）")]),
     "blank_workbook.xlsx": (1, [("Sheet", None, "", "没有找到名册表头")]),
     "wrong_headers.xlsx": (1, [(R, None, "", "没有找到名册表头")]),
     "no_id_column.xlsx": (1, [(R, 4, "", "没有身份证号列")]),

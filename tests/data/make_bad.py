@@ -170,6 +170,11 @@ def structural() -> None:
     data.sheet_state = "hidden"
     save(wb, "hidden_sheet.xlsx")
 
+    # One stray value far away: calamine would allocate 1,048,576 x 16,384 cells and abort.
+    wb = roster_book([member(451, "赵伟")])
+    wb.active["XFD1048576"] = "x"
+    save(wb, "huge_range.xlsx")
+
     # A valid workbook without any data.
     save(Workbook(), "blank_workbook.xlsx")
 
