@@ -190,10 +190,12 @@ class ClaimColumns:
     def take(self, rows: np.ndarray) -> ClaimColumns:
         """The given rows (in that order) as new columns."""
         rows = np.asarray(rows, dtype=np.int64)
-        position = {int(r): p for p, r in enumerate(rows)}
         arrays = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "scalar"}
         taken = {k: None if v is None else v[rows] for k, v in arrays.items()}
-        scalar = {position[r]: s for r, s in self.scalar.items() if r in position}
+        scalar = {}
+        if self.scalar:
+            position = {int(r): p for p, r in enumerate(rows) if int(r) in self.scalar}
+            scalar = {position[r]: s for r, s in self.scalar.items() if r in position}
         return ClaimColumns(**taken, scalar=scalar)
 
     def with_history(self, first_stay: np.ndarray, paid_before_fen: np.ndarray) -> ClaimColumns:
