@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from openpyxl.utils import get_column_letter
 
@@ -217,9 +217,9 @@ def _scan_xlsx(path: Path) -> dict[str, _SheetScan]:
     return found
 
 
-def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
-                skip_hidden: bool = False) -> list[Sheet]:
-    """All worksheets of a workbook (or only ``names``), never modifying the file.
+def read_sheets(path: Path | str, *, skip_hidden: bool = False) -> list[Sheet]:
+    """All worksheets of a workbook, never modifying the file (hidden ones come with no rows
+    when ``skip_hidden``).
 
     Raises FileFormatError with a Chinese reason for files that are missing, empty, not
     spreadsheets, encrypted or corrupt.
@@ -240,7 +240,6 @@ def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
         _check_zip(path)
     else:
         _check_ole(path)
-    wanted = set(names) if names is not None else None
     sheets = []
     scans: dict[str, _SheetScan] = {}
     if kind == "zip" and path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -252,7 +251,7 @@ def read_sheets(path: Path | str, *, names: Iterable[str] | None = None,
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
             for meta in book.sheets_metadata:
-                if meta.typ != python_calamine.SheetTypeEnum.WorkSheet or (wanted is not None and meta.name not in wanted):
+                if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue
                 hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
                 if hidden and skip_hidden:
