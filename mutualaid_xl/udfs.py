@@ -15,7 +15,8 @@ from .errors import MutualAidError
 from .idcard import age_on, id_problem, mask_id, normalize_id
 from .money import rmb_upper
 from .policy import get_policy
-from .values import is_blank, parse_bool, parse_date, parse_decimal, parse_text, parse_whole
+from .values import is_blank, parse_date, parse_decimal, parse_text
+from .vectorized import stay_from_cells
 
 ERROR_PREFIX = "#错误: "
 LABELS = {
@@ -75,29 +76,12 @@ def _one(row_function, required, values):
         return ERROR_PREFIX + f"内部错误（{type(error).__name__}），请把本行数据报告给开发者"
 
 
-def _optional(value, parse, argument, default):
-    return default if is_blank(value) else parse(value, argument)
-
-
 def _policy(value):
     return get_policy(None if is_blank(value) else parse_text(value, "policy"))
 
 
-def _stay(self_pay, days, years, first_stay, paid_before, covered_days, total_cost, shares):
-    return engine.Stay(
-        self_pay=_optional(self_pay, parse_decimal, "self_pay", None),
-        days=parse_whole(days, "days"),
-        years=_optional(years, parse_whole, "years", 1),
-        first_stay=_optional(first_stay, parse_bool, "first_stay", True),
-        paid_before=_optional(paid_before, parse_decimal, "paid_before", 0),
-        covered_days=_optional(covered_days, parse_whole, "covered_days", None),
-        total_cost=_optional(total_cost, parse_decimal, "total_cost", None),
-        shares=_optional(shares, parse_whole, "shares", 1),
-    )
-
-
 def _subsidy_result(self_pay, days, years, first_stay, paid_before, policy, covered_days, total_cost, shares):
-    stay = _stay(self_pay, days, years, first_stay, paid_before, covered_days, total_cost, shares)
+    stay = stay_from_cells(self_pay, days, years, first_stay, paid_before, covered_days, total_cost, shares)
     return engine.compute_subsidy(_policy(policy), stay)
 
 
