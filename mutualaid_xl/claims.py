@@ -14,6 +14,7 @@ each sees the cap parts paid before; explanations from the scalar engine.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,7 @@ import numpy as np
 from . import engine
 from .errors import InputError, MutualAidError
 from .idcard import mask_id, normalize_id
+from .money import round_half_up
 from .policy import Policy, get_policy
 from .sheets import Header, Sheet, find_header, read_sheets, text_cell, write_atomic
 from .values import is_blank, normalize_text, parse_date, parse_text
@@ -189,16 +191,76 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
                         amounts, problems, row_problem)
 
 
-def explanation(result: ClaimsResult, position: int) -> str:
-    """The one-line 说明 of a computed row (from the scalar engine, which also explains)."""
+def stay_result(result: ClaimsResult, position: int) -> engine.SubsidyResult:
+    """The scalar engine's result (with its explanation) for a computed row, history included."""
     if position in result.amounts.scalar_results:
-        return result.amounts.scalar_results[position].summary
+        return result.amounts.scalar_results[position]
     stay = dataclasses.replace(result.claims.stay(position), first_stay=bool(result.first_stay[position]),
-                               paid_before=_fen(result.paid_before_fen[position]))
-    return engine.compute_subsidy(result.policy, stay).summary
+                               paid_before=yuan_of_fen(result.paid_before_fen[position]))
+    return engine.compute_subsidy(result.policy, stay)
 
 
-def _fen(value: int) -> Decimal:
+def explanation(result: ClaimsResult, position: int) -> str:
+    """The one-line 说明 of a computed row."""
+    return stay_result(result, position).summary
+
+
+def _computed_positions(result: ClaimsResult) -> list[int]:
+    return [p for p in range(len(result.rows)) if not result.amounts.blank[p] and p not in result.amounts.errors]
+
+
+def _stay_text(admitted, discharged) -> str:
+    from .documents import filter_cn_date
+
+    if is_blank(admitted) or is_blank(discharged):
+        return ""
+    return f"{filter_cn_date(admitted)}至{filter_cn_date(discharged)}"
+
+
+def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
+                    seal_png: Path | str | None = None, pdf: bool = False,
+                    progress: Callable[[int], None] | None = None) -> list[Path]:
+    """An approval form (审批表) per computed claim and the public list (公示名单) of paid claims.
+
+    The approval forms are internal records and show the full ID; the public list masks names
+    and ID numbers and never shows a diagnosis (documents.prepare enforces both).
+    """
+    from . import documents
+
+    outdir = Path(outdir)
+    date = date or dt.date.today()
+    cells = result.cells
+    approval = documents.Renderer("approval_form")
+    produced, listed = [], []
+    for done, position in enumerate(_computed_positions(result), 1):
+        computed = stay_result(result, position)
+        row_number = result.sheet.excel_row(result.rows[position])
+        name = cells["name"][position]
+        data = {
+            "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
+            "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
+            "unit": "", "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
+            "days": cells["days"][position], "self_pay": cells["self_pay"][position] or 0,
+            "allowance": round_half_up(computed.allowance), "amount": computed.amount,
+            "bands": computed.bands, "lines": computed.lines, "issuer": issuer, "date": date,
+        }
+        target = outdir / "审批表" / documents.safe_file_name(f"{row_number:05d}-{data['member']}.docx")
+        produced.append(approval.render_to(data, target, seal_png=seal_png))
+        if computed.amount > 0:
+            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": "",
+                           "amount": computed.amount})
+        if progress:
+            progress(done)
+    public = {"title": f"{result.policy.name}补助金发放公示名单", "period": "自公布之日起7天", "issuer": issuer,
+              "date": date, "rows": listed,
+              "intro": "以下职工的互助补助已审核，现予公示。如有异议，请在公示期内向本单位工会反映。"}
+    produced.append(documents.Renderer("public_list").render_to(public, outdir / "公示名单.docx", seal_png=seal_png))
+    if pdf:
+        produced += documents.finish_pdfs(list(produced), seal_png)
+    return produced
+
+
+def yuan_of_fen(value: int) -> Decimal:
     return Decimal(int(value)).scaleb(-2).quantize(Decimal("0.01"))
 
 
@@ -236,16 +298,16 @@ def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
                 *(shown(cells[k][position]) for k in ("admitted", "discharged", "days", "covered_days",
                                                       "self_pay", "total_cost", "years", "shares")),
                 ("是" if result.first_stay[position] else "否") if key else None,
-                money(_fen(result.paid_before_fen[position])) if key else None,
-                money(_fen(amounts.cap_part_fen[position])) if done else None,
-                money(_fen(amounts.amount_fen[position])) if done else None,
+                money(yuan_of_fen(result.paid_before_fen[position])) if key else None,
+                money(yuan_of_fen(amounts.cap_part_fen[position])) if done else None,
+                money(yuan_of_fen(amounts.amount_fen[position])) if done else None,
                 shown(explanation(result, position)) if done and detail else None,
                 shown(result.row_problem.get(position)),
             ])
             if progress and (position + 1) % 1000 == 0:
                 progress(position + 1)
         ws.append(["合计", None, None, None, None, None, None, None, None, None, None, None, None,
-                   money(_fen(amounts.cap_part_fen.sum())), money(_fen(result.total_fen))])
+                   money(yuan_of_fen(amounts.cap_part_fen.sum())), money(yuan_of_fen(result.total_fen))])
         ws = wb.create_sheet("问题")
         ws.append(["序号", "工作表", "行", "列", "原因"])
         for number, error in enumerate(result.problems, 1):
@@ -265,7 +327,7 @@ def notes(result: ClaimsResult) -> list[str]:
     return [
         f"方案：{result.policy.title}",
         f"来源：{Path(result.file).name}，工作表「{result.sheet.name}」，共 {len(result.rows)} 行住院记录；"
-        f"计算 {result.computed()} 行，问题 {len(result.problems)} 个；补助金额合计 {_fen(result.total_fen):,} 元",
+        f"计算 {result.computed()} 行，问题 {len(result.problems)} 个；补助金额合计 {yuan_of_fen(result.total_fen):,} 元",
         "首次住院、已付补助金按同一身份证号在上方各行得出（与模板公式相同），文件中原有的这两列不使用。",
         "住院天数为空时按 出院日期 − 入院日期（至少 1 天）计算。原登记表未被改动。",
     ]

@@ -25,12 +25,17 @@ def claims(
                                          help="方案编号，如 nm-2021（默认取登记表“设置”表中的方案编号，否则 nm-2021）"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="结果工作簿（默认：登记表同目录下 原名_subsidy.xlsx）"),
     detail: bool = typer.Option(True, "--detail/--no-detail", help="是否为每行写计算说明（行数很多时可关闭以加快速度）"),
+    documents: Optional[Path] = typer.Option(None, "--documents", "-D",
+                                             help="同时生成每笔补助的审批表和公示名单（姓名、身份证号打码）到此文件夹"),
+    issuer: str = typer.Option("职工互助保障办事处", "--issuer", help="审批表和公示名单上的互助机构名称"),
+    seal_png: Optional[Path] = typer.Option(None, "--seal", help="盖在审批表和公示名单上的印章图片（PNG）"),
+    pdf: bool = typer.Option(False, "--pdf", help="同时导出 PDF（需要 LibreOffice）"),
 ) -> None:
     """计算整张补助登记表：按身份证号自动得出首次住院和已付补助金，写出补助金额、计入封顶金额和说明。
 
     原登记表不被改动；结果写入新工作簿（已有同名文件先备份）。有问题的行逐一列出（工作表、行、列、原因），此时退出码为 1。
     """
-    from .claims import compute_register, masked, write_result
+    from .claims import compute_register, masked, write_documents, write_result, yuan_of_fen
     from .cli import console, fail
 
     out = out or _default_out(register, "subsidy")
@@ -43,6 +48,13 @@ def claims(
                       console=console, transient=True) as bar:
             task = bar.add_task("", total=len(result.rows))
             backup = write_result(result, out, detail=detail, progress=lambda done: bar.update(task, completed=done))
+        made = []
+        if documents is not None:
+            with Progress(TextColumn("生成审批表"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=console, transient=True) as bar:
+                task = bar.add_task("", total=result.computed())
+                made = write_documents(result, documents, issuer=issuer, seal_png=seal_png, pdf=pdf,
+                                       progress=lambda done: bar.update(task, completed=done))
     except MutualAidError as error:
         fail(masked(str(error)))
     except OSError as error:
@@ -50,7 +62,7 @@ def claims(
     table = Table(title=f"补助计算结果（方案 {escape(result.policy.title)}）", show_header=False)
     table.add_row("住院记录", f"{len(result.rows)} 行")
     table.add_row("已计算", f"{result.computed()} 行")
-    table.add_row("补助金额合计", f"{result.total_fen / 100:,.2f} 元")
+    table.add_row("补助金额合计", f"{yuan_of_fen(result.total_fen):,} 元")
     table.add_row("问题", f"{len(result.problems)} 个")
     console.print(table)
     for error in result.problems[:MAX_SHOWN]:
@@ -60,6 +72,8 @@ def claims(
     if backup:
         console.print(f"原有结果文件已备份为 {escape(backup.name)}")
     console.print(f"结果已写入 {escape(str(out))}")
+    if made:
+        console.print(f"审批表和公示名单：{len(made)} 个文件，在 {escape(str(documents))}")
     if result.problems:
         raise typer.Exit(1)
 

@@ -52,6 +52,7 @@ class SubsidyResult:
     topup: Fraction  # 保底补足
     lines: list[str] = field(default_factory=list)
     short: list[str] = field(default_factory=list)
+    bands: list[dict] = field(default_factory=list)  # rows for forms: band, base, ratio, subsidy (display)
 
     @property
     def explanation(self) -> str:
@@ -70,6 +71,7 @@ class _Explain:
     def __init__(self):
         self.lines: list[str] = []
         self.short: list[str] = []
+        self.bands: list[dict] = []
 
     def add(self, line: str, short: str | None = None) -> None:
         self.lines.append(line)
@@ -140,6 +142,8 @@ def _bands(policy: Policy, amount: Fraction, lines: _Explain) -> Fraction:
         top_text = "以上" if upper is None else f"—{_num(band.upto)}"
         parts.append(f"{_num(lower)}{top_text}元段 {yuan(slice_top - lower)} × {_pct(band.rate)} = {yuan(piece)}")
         short.append(f"{_num(slice_top - lower)}×{_pct(band.rate)}")
+        lines.bands.append({"band": f"{_num(lower)}{top_text}元", "base": round_half_up(slice_top - lower),
+                            "ratio": _pct(band.rate), "subsidy": round_half_up(piece)})
         if upper is None:
             break
         lower = upper
@@ -314,7 +318,7 @@ def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
         parts.append(f"保底补足 {yuan(topup)}")
     unit_text = "元" if rules.rounding_unit == 1 else f"{_num(rules.rounding_unit)} 元"
     lines.add(f"应付 {yuan(amount)} 元 = {' + '.join(parts)}（四舍五入到 {unit_text}）", f"应付{amount}")
-    return SubsidyResult(amount, cap_part, benefit, allowance, topup, lines.lines, lines.short)
+    return SubsidyResult(amount, cap_part, benefit, allowance, topup, lines.lines, lines.short, lines.bands)
 
 
 # ---------------------------------------------------------------- fee and eligibility
