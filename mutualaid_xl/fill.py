@@ -24,6 +24,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 
 from . import workbook_templates as wt
+from .policy import Policy
 from .roster import RosterResult, UnitSummary
 from .sheets import set_text, write_atomic
 
@@ -52,6 +53,27 @@ def summary_values(units: Iterable[UnitSummary]) -> list[dict[str, object]]:
         for key in ("renewed", "new", "active", "retired", "amount"):
             row[key] += getattr(s, key)
     return list(rows.values())
+
+
+def application_document_data(summary: UnitSummary, policy: Policy, today: dt.date) -> dict[str, object]:
+    """Fields of the Word 参互申请表 (doc_templates/application_form.docx) for one unit."""
+    ratio = summary.ratio
+    return {
+        "unit": summary.unit, "period": policy.period, "insured_count": "",
+        "staff_total": "" if summary.staff is None else summary.staff,
+        "renew_count": summary.renewed, "new_count": summary.new, "active_count": summary.active,
+        "retired_count": summary.retired, "member_total": summary.members,
+        "active_ratio": "" if ratio is None else f"{ratio:.2%}", "fee_total": summary.amount,
+        "fee_note": wt.fee_standard_text(policy) if policy.fees is not None else "", "date": today,
+    }
+
+
+def summary_document_data(result: RosterResult, office: str, today: dt.date) -> dict[str, object]:
+    """Fields of the Word 年度参互汇总表 (doc_templates/summary_table.docx): one row per 代办点."""
+    rows = [{"name": row["agent"], "units": row["units"], "renew": row["renewed"], "new": row["new"],
+             "active": row["active"], "retired": row["retired"], "fee_total": row["amount"]}
+            for row in summary_values(result.units.values())]
+    return {"title": f"{result.policy.period}参互汇总表", "office": office, "date": today, "rows": rows}
 
 
 # ------------------------------------------------------------------ writing into templates

@@ -295,21 +295,10 @@ def make_notice(book=None) -> str:
     return _guard(book, "生成红头通知", lambda: _produced(_notice(book, None, False)))
 
 
-def _application_data(summary, policy, today: dt.date) -> dict:
-    ratio = summary.ratio
-    return {
-        "unit": summary.unit, "period": policy.period, "insured_count": "",
-        "staff_total": "" if summary.staff is None else summary.staff,
-        "renew_count": summary.renewed, "new_count": summary.new, "active_count": summary.active,
-        "retired_count": summary.retired, "member_total": summary.members,
-        "active_ratio": "" if ratio is None else f"{ratio:.2%}", "fee_total": summary.amount,
-        "fee_note": fee_standard_text(policy) if policy.fees is not None else "", "date": today,
-    }
-
-
 def make_application(book=None) -> str:
     """生成申请表: one 参互申请表 (Word) per unit of this roster, beside the workbook."""
     from . import documents
+    from .fill import application_document_data
 
     book = _caller(book)
 
@@ -320,7 +309,7 @@ def make_application(book=None) -> str:
         folder = _beside(book, "申请表")
         renderer = documents.Renderer("application_form")
         today = dt.date.today()
-        produced = [renderer.render_to(_application_data(s, result.policy, today),
+        produced = [renderer.render_to(application_document_data(s, result.policy, today),
                                        folder / f"{documents.safe_file_name(s.unit)}.docx")
                     for s in result.units.values()]
         lines = [_produced(produced)]

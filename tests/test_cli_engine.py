@@ -62,13 +62,6 @@ def test_fee_eligible_id():
     assert bad.exit_code == 1 and "校验位错误" in bad.output and "110105194912310021" not in bad.output
 
 
-def test_demo_writes_examples(tmp_path):
-    result = run("demo", str(tmp_path / "demo"))
-    assert result.exit_code == 0
-    text = (tmp_path / "demo" / "subsidy_examples.md").read_text("utf-8")
-    assert "应付 11,240.00 元（壹万壹仟贰佰肆拾元整）" in text
-
-
 def _check(first17):
     from mutualaid_xl.idcard import check_char
     return check_char(first17)
