@@ -20,9 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import locale
-import os
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ from xml.sax.saxutils import quoteattr
 import xlwings
 
 from .errors import FileFormatError
+from .files import write_bytes_atomic
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
 CUSTOM_UI = "customUI/customUI.xml"
@@ -141,27 +140,10 @@ def _put(data: bytes, path: Path, backup_dir: Path | None = None) -> str:
     Returns what happened, in Chinese. ``backup_dir``: where backups go (Excel opens every file
     in XLSTART, so a backup must never stay there).
     """
-    from .office import backup_name
-
     if path.exists() and path.read_bytes() == data:
         return "未变"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        outcome = "已生成"
-        if path.exists():
-            if backup_dir is not None:
-                backup_dir.mkdir(parents=True, exist_ok=True)
-            backup = backup_name(backup_dir / path.name if backup_dir else path)
-            os.replace(path, backup)
-            outcome = f"已更新（旧文件备份为 {backup}）"
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return outcome
+    backup = write_bytes_atomic(data, path, backup_dir=backup_dir)
+    return f"已更新（旧文件备份为 {backup}）" if backup else "已生成"
 
 
 def build(directory: Path | str = "addin", template: Path = TEMPLATE) -> list[tuple[Path, str]]:

@@ -13,11 +13,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .errors import FileFormatError, InputError, MutualAidError, ToolMissingError
+from .files import backup_name, install_bytes  # noqa: F401 - backup_name is used by callers of office
 
 INSTALL_HINT = (
     "未找到 LibreOffice，无法导出 PDF 或重算公式。请安装 LibreOffice："
@@ -83,37 +83,8 @@ def default_timeout(count: int) -> float:
     return 60.0 + 10.0 * count
 
 
-def backup_name(path: Path) -> Path:
-    """NAME.bak-YYYYmmdd-HHMMSS.ext beside ``path`` (a new name if that one is taken)."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
-    return candidate
-
-
-def install_bytes(data: bytes, dst: Path) -> Path:
-    """Write ``data`` to ``dst`` through a temp file in the same folder; an existing ``dst`` is kept as a backup."""
-    dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=dst.suffix + ".tmp", dir=dst.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if dst.exists():
-            os.replace(dst, backup_name(dst))
-        os.replace(tmp, dst)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return dst
-
-
 def install_file(produced: Path, dst: Path) -> Path:
-    """Move ``produced`` to ``dst`` atomically; an existing ``dst`` is kept as a backup."""
+    """Copy ``produced`` to ``dst`` atomically; an existing ``dst`` is kept as a backup."""
     return install_bytes(Path(produced).read_bytes(), dst)
 
 

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from openpyxl.utils import get_column_letter
 
 from .errors import FileFormatError
+from .files import write_atomic  # noqa: F401 - the readers' callers write with it
 from .values import normalize_text
 
 MAX_CELLS = 60_000_000    # a million rows of 60 columns; beyond it a stray far-away cell is the likely cause
@@ -371,35 +369,6 @@ def blank_header_columns(sheet: Sheet, header: Header, data_rows: int = 200) -> 
 
 
 # ------------------------------------------------------------------ writing
-
-
-def backup_name(path: Path) -> Path:
-    from .office import backup_name as office_backup_name
-
-    return office_backup_name(path)
-
-
-def write_atomic(path: Path | str, writer: Callable[[Path], None]) -> Path | None:
-    """Call ``writer(tmp)`` to produce the file, then move it to ``path`` in one step.
-
-    An existing ``path`` is first renamed to NAME.bak-YYYYmmdd-HHMMSS.ext; returns that
-    backup's path (or None). If ``writer`` fails, ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        writer(tmp)
-        backup = None
-        if path.exists():
-            backup = backup_name(path)
-            os.replace(path, backup)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return backup
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

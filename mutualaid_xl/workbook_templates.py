@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,7 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import NotConfiguredError
 from .money import yuan
-from .office import install_file
+from .files import write_bytes_atomic
 from .policy import DEFAULT_POLICY_ID, Policy, get_policy, list_policies
 
 TEXT, MONEY, COUNT, RATIO, DATE = "@", "0.00", "0", "0.00%", "yyyy-mm-dd"
@@ -694,16 +692,7 @@ def _write(data: bytes, path: Path) -> str:
     """Write ``data`` to ``path``; an existing different file is kept as a backup. Returns what happened."""
     if path.exists() and path.read_bytes() == data:
         return "未变"
-    existed = path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        install_file(Path(name), path)
-    finally:
-        Path(name).unlink(missing_ok=True)
-    return "已更新（原文件已备份）" if existed else "已生成"
+    return "已更新（原文件已备份）" if write_bytes_atomic(data, path) else "已生成"
 
 
 def workbook(file: str, policy_id: str | None = None) -> Workbook:
