@@ -113,7 +113,7 @@ def _fit(ws, layout: wt.Layout, count: int) -> wt.Layout:
     if grown.total_row:
         for index, style in enumerate(total_styles, 1):
             ws.cell(grown.total_row, index)._style = style
-        wt._totals(ws, grown)
+        wt.write_totals(ws, grown)
     moved = {layout.last_row: grown.last_row}
     if layout.total_row:
         moved[layout.total_row] = grown.total_row

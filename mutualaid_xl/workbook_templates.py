@@ -410,10 +410,10 @@ def _body(ws, layout: Layout):
             dv.add(f"{letter}{layout.first_row}:{letter}{layout.last_row}")
             ws.add_data_validation(dv)
     if layout.total_row:
-        _totals(ws, layout)
+        write_totals(ws, layout)
 
 
-def _totals(ws, layout: Layout):
+def write_totals(ws, layout: Layout):
     row = layout.total_row
     for index, column in enumerate(layout.columns, 1):
         letter = get_column_letter(index)
