@@ -19,6 +19,7 @@ from .values import is_blank, parse_date, parse_decimal, parse_text
 from .vectorized import stay_from_cells
 
 ERROR_PREFIX = "#错误: "
+CATEGORY = "职工互助"  # the group Excel's Insert Function dialog shows them under
 LABELS = {
     "self_pay": "自付费用", "days": "住院天数", "years": "连续参互年数", "first_stay": "首次住院",
     "paid_before": "期内已付补助金", "policy": "方案编号", "covered_days": "期内天数",
@@ -101,7 +102,7 @@ _SUBSIDY_DOCS = {
 def _subsidy_args(f):
     for name, doc in reversed(_SUBSIDY_DOCS.items()):
         f = xw.arg(name, ndim=2, doc=doc)(f)
-    return xw.func(f)
+    return xw.func(category=CATEGORY)(f)
 
 
 def _subsidy_cells(pick, arguments: dict):
@@ -130,7 +131,7 @@ def SUBSIDY_CAP_PART(self_pay, days, years=1, first_stay=True, paid_before=0, po
     return _subsidy_cells(lambda r: float(r.cap_part), locals())
 
 
-@xw.func
+@xw.func(category=CATEGORY)
 @xw.arg("category", ndim=2, doc="人员类别：在职、退休、续互、新参互（可写“在职/续互”）")
 @xw.arg("policy", ndim=2, doc="方案编号，如 nm-2021")
 def FEE(category, policy=None):
@@ -142,7 +143,7 @@ def FEE(category, policy=None):
     return _broadcast(row, ("category",), category=category, policy=policy)
 
 
-@xw.func
+@xw.func(category=CATEGORY)
 @xw.arg("id_number", ndim=2, doc="身份证号（18位或15位）")
 @xw.arg("category", ndim=2, doc="人员类别：在职或退休")
 @xw.arg("on_date", ndim=2, doc="参互日期")
@@ -160,14 +161,14 @@ def ELIGIBLE(id_number, category, on_date, policy=None):
                       on_date=on_date, policy=policy)
 
 
-@xw.func
+@xw.func(category=CATEGORY)
 @xw.arg("id_number", ndim=2, doc="身份证号")
 def ID_VALID(id_number):
     """职工互助：身份证号是否有效；有效为 TRUE，否则返回原因。"""
     return _broadcast(lambda id_number: id_problem(id_number) or True, ("id_number",), id_number=id_number)
 
 
-@xw.func
+@xw.func(category=CATEGORY)
 @xw.arg("id_number", ndim=2, doc="身份证号")
 @xw.arg("on_date", ndim=2, doc="计算年龄的日期")
 def ID_AGE(id_number, on_date):
@@ -179,14 +180,14 @@ def ID_AGE(id_number, on_date):
     return _broadcast(row, ("id_number",), id_number=id_number, on_date=on_date)
 
 
-@xw.func
+@xw.func(category=CATEGORY)
 @xw.arg("id_number", ndim=2, doc="身份证号")
 def ID_MASK(id_number):
     """职工互助：公示用的脱敏身份证号（保留前4位和后4位）。"""
     return _broadcast(lambda id_number: mask_id(id_number), ("id_number",), id_number=id_number)
 
 
-@xw.func
+@xw.func(category=CATEGORY)
 @xw.arg("amount", ndim=2, doc="金额（元）")
 def RMB_UPPER(amount):
     """职工互助：人民币大写金额，如 壹万贰仟叁佰肆拾伍元陆角柒分。"""
