@@ -28,7 +28,7 @@ from .errors import InputError, MutualAidError
 from .idcard import mask_id, normalize_id
 from .money import round_half_up
 from .policy import Policy, get_policy
-from .sheets import Header, Sheet, find_header, read_sheets, text_cell, write_atomic
+from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, text_cell, write_atomic
 from .values import is_blank, normalize_text, parse_date, parse_text
 from .vectorized import ClaimColumns, SubsidyColumns, subsidy_columns
 from .workbook_templates import CLAIMS, SETTINGS_CELLS, SETTINGS_SHEET, POLICY_NAME
@@ -314,10 +314,7 @@ def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
             ws.append([number, shown(error.sheet), error.row, shown(error.column), shown(error.message)])
         if not result.problems:
             ws.append([None, None, None, None, "未发现问题"])
-        ws = wb.create_sheet("说明")
-        ws.column_dimensions["A"].width = 100
-        for line in notes(result):
-            ws.append([shown(line)])
+        add_notes_sheet(wb, notes(result))
         wb.save(tmp)
 
     return write_atomic(out, writer)

@@ -77,7 +77,7 @@ def install() -> None:
         console.print("已安装 xlwings 加载项：Excel 中的 xlwings 选项卡有“Import Functions（导入函数）”按钮。")
     else:
         console.print("[yellow]xlwings 加载项没有装好[/]：请关闭 Excel 后在命令行运行 xlwings addin install。")
-    console.print("下一步：重新打开 Excel，按 docs/INSTALL_EXCEL.md 设置“信任中心”并导入函数。")
+    console.print("下一步：重新打开 Excel，按 README 的“经办人安装”第四、五步设置“信任中心”并导入函数。")
 
 
 def register(app: typer.Typer) -> None:

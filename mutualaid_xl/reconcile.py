@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import InputError, MutualAidError
 from .idcard import mask_id, mask_name, normalize_id
 from .roster import FIELDS
-from .sheets import SPREADSHEET_SUFFIXES, Header, Sheet, find_header, header_key, read_sheets, text_cell, write_atomic
+from .sheets import SPREADSHEET_SUFFIXES, Header, Sheet, find_header, header_key, add_notes_sheet, read_sheets, text_cell, write_atomic
 from .values import is_blank, normalize_text, parse_decimal
 from .workbook_templates import NOT_JOINING
 
@@ -281,10 +281,7 @@ def write_report(result: Reconciliation, path: Path | str) -> Path | None:
         ws.append(["序号", "位置", "原因"])
         for number, error in enumerate(result.problems, 1):
             ws.append([number, text_cell(ws, error.where()), text_cell(ws, error.message)])
-        ws = wb.create_sheet("说明")
-        ws.column_dimensions["A"].width = 100
-        for line in notes(result):
-            ws.append([text_cell(ws, line)])
+        add_notes_sheet(wb, notes(result))
         wb.save(tmp)
 
     return write_atomic(path, writer)

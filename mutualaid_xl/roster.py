@@ -725,7 +725,7 @@ def write_report(result: RosterResult, path: Path | str, *, files: list[str] | N
     Returns the backup path when an earlier report was kept."""
     from openpyxl import Workbook
 
-    from .sheets import text_cell, write_atomic
+    from .sheets import add_notes_sheet, text_cell, write_atomic
 
     problems = problem_rows(result) if files is None else [   # this file's problems and the run's own
         row for row in problem_rows(result) if result.problems[row[0] - 1].file in files + [""]]
@@ -747,10 +747,7 @@ def write_report(result: RosterResult, path: Path | str, *, files: list[str] | N
         for summary, row in zip(result.units.values(), unit_rows(result)):
             if unit_filter is None or unit_filter & set(summary.files):
                 ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in row])
-        ws = wb.create_sheet("说明")
-        ws.column_dimensions["A"].width = 100
-        for line in notes(result):
-            ws.append([text_cell(ws, line)])
+        add_notes_sheet(wb, notes(result))
         wb.save(tmp)
 
     return write_atomic(path, writer)

@@ -394,3 +394,11 @@ def text_cell(ws, value):
     if not looks_like_formula(value):
         return value
     return set_text(WriteOnlyCell(ws), value)
+
+
+def add_notes_sheet(wb, lines) -> None:
+    """A 说明 sheet (one line of text a row) at the end of a write-only report workbook."""
+    ws = wb.create_sheet("说明")
+    ws.column_dimensions["A"].width = 100
+    for line in lines:
+        ws.append([text_cell(ws, line)])
