@@ -178,17 +178,13 @@ def read_workbook(path: Path) -> SheetData:
 
     Repeated keys in a key/value sheet make a list (e.g. several 正文 or 附件 rows).
     """
-    from python_calamine import CalamineWorkbook
+    from .sheets import read_sheets
 
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises several types for unreadable files
-        raise FileFormatError(f"无法读取工作簿（{error}）。", file=str(path)) from None
     data = SheetData()
-    for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    for sheet in read_sheets(path, skip_hidden=True):
+        name = sheet.name
         # keep Excel's row numbers for error messages while skipping empty rows
-        rows = [(number, [_clean(v) for v in row]) for number, row in enumerate(rows, start=1)
+        rows = [(sheet.excel_row(index), [_clean(v) for v in row]) for index, row in enumerate(sheet.rows)
                 if any(not is_blank(v) for v in row)]
         if not rows:
             continue
