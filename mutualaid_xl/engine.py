@@ -258,6 +258,7 @@ def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
             _bands(policy, amount, lines)  # still say the bands are missing
 
     cap = rules.cap
+    per_stay = None
     if cap is not None and cap.per_stay is not None:
         per_stay = Fraction(by_category(cap.per_stay, stay.category, "单次封顶", policy.id))
         if benefit > per_stay:
@@ -307,8 +308,11 @@ def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
     amount = round_half_up(total, rules.rounding_unit)
     cap_part_exact = benefit + topup + (allowance if cap is not None and cap.includes_allowance else ZERO)
     cap_part = round_half_up(cap_part_exact, rules.rounding_unit)
-    if room_before is not None and cap_part > room_before:
-        # rounding up must not break the cap (e.g. whole-yuan rounding next to the limit)
+    limits = [] if room_before is None else [room_before]
+    if per_stay is not None:  # the per-stay cap limits 补助金; the top-up is not subject to it
+        limits.append(per_stay + topup + (allowance if cap.includes_allowance else ZERO))
+    if limits and cap_part > min(limits):
+        # rounding up must not break a cap (e.g. whole-yuan rounding next to the limit)
         amount, cap_part = round_down(total, rules.rounding_unit), round_down(cap_part_exact, rules.rounding_unit)
         lines.add("四舍五入后将超过封顶余额，改为舍去尾数", "封顶处舍尾")
     parts = [f"补助金 {yuan(benefit)}"]

@@ -430,10 +430,13 @@ class _Plan:
         d = QK * self.unit
         amount_units = (2 * total + d) // (2 * d)
         cap_units = (2 * cap_exact + d) // (2 * d)
+        over = np.zeros(len(rows), bool)               # rounding up must not break a cap
         if room_before is not None:
-            over = cap_units * d > room_before         # rounding up must not break the cap
-            amount_units = np.where(over, total // d, amount_units)
-            cap_units = np.where(over, cap_exact // d, cap_units)
+            over |= cap_units * d > room_before
+        if self.per_stay is not None:                  # per stay: 补助金 only, not the top-up
+            over |= cap_units * d > self.per_stay * QK + topup + (allowance if self.includes_allowance else 0)
+        amount_units = np.where(over, total // d, amount_units)
+        cap_units = np.where(over, cap_exact // d, cap_units)
         parts = np.stack([benefit, allowance, topup], axis=1)
         return amount_units * self.unit_fen, cap_units * self.unit_fen, parts, QK * S * 100
 

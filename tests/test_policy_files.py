@@ -164,3 +164,33 @@ def test_default_policy_comes_from_environment(monkeypatch):
 def test_builtin_dir_holds_a_documented_example():
     readme = (BUILTIN_DIR / "README.md").read_text("utf-8")
     assert "source" in readme and "MUTUALAID_POLICY_PATH" in readme
+
+
+PER_STAY = MINIMAL + """
+[subsidy]
+source = "测工发〔2026〕1号 第十条"
+base = "self_pay"
+rounding_unit = 1
+
+[subsidy.bands]
+source = "测工发〔2026〕1号 第十条"
+brackets = [{ rate = 0.5 }]
+
+[subsidy.cap]
+source = "测工发〔2026〕1号 第十一条"
+per_stay = 100.50
+"""
+
+
+def test_whole_yuan_rounding_never_breaks_a_per_stay_cap(tmp_path, monkeypatch):
+    """500 x 50% = 250 is capped at 100.50 per stay; rounding to the yuan must give 100, not 101."""
+    from mutualaid_xl.vectorized import ClaimColumns, subsidy_columns
+
+    _write(tmp_path, "ps-2026", PER_STAY.replace("{id}", "ps-2026"))
+    monkeypatch.setenv("MUTUALAID_POLICY_PATH", str(tmp_path))
+    policy = get_policy("ps-2026")
+    assert engine.compute_subsidy(policy, engine.Stay(Decimal(500), 3)).amount == Decimal(100)
+    assert engine.compute_subsidy(policy, engine.Stay(Decimal(201), 3)).amount == Decimal(100)  # 100.5 -> 100
+    assert engine.compute_subsidy(policy, engine.Stay(Decimal(199), 3)).amount == Decimal(100)  # 99.5 -> 100
+    columns = ClaimColumns.from_cells(self_pay=[500, 201, 199], days=[3, 3, 3])
+    assert list(subsidy_columns(policy, columns).amount_fen) == [10000, 10000, 10000]
