@@ -78,6 +78,10 @@ def test_nothing_public_shows_a_full_id(demo_run):
         assert not ids & set(ID.findall(text))
     assert re.search(r"\d{4}\*{10}[\dX]{4}", public)
     assert "诊断" not in public
+    names = {row[1] for sheet in read_sheets(folder / "rosters" / "unit1.xlsx") for row in sheet.rows[4:] if row[1]}
+    assert len(names) >= 20
+    for text in (public, logs, output):
+        assert not [name for name in names if name in text]
 
 
 @pytest.mark.libreoffice
