@@ -1,6 +1,6 @@
 """SUBSIDY over hand-computed cases for every built-in scheme (tests/data/subsidy_cases.toml)."""
 
-import tomllib
+from mutualaid_xl.policy import tomllib  # tomli on Python 3.10
 from decimal import Decimal
 from pathlib import Path
 
