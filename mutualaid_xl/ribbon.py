@@ -113,6 +113,8 @@ def _guard(book, title: str, work) -> str:
         message = work()
     except MutualAidError as error:
         message = f"没有完成：{error}"
+    except OSError as error:  # e.g. an output file open in Excel or WPS, a read-only folder
+        message = f"没有完成：无法读写文件 {error.filename or ''}（{error.strerror}）；如该文件正在打开，请先关闭再试"
     return _alert(book, message, title)
 
 

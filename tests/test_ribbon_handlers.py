@@ -197,3 +197,11 @@ def test_stamp_seals_the_notice_and_exports_pdf(tmp_path):
     assert message.startswith(f"已生成：\n  {docx_out}\n  {pdf_out}")
     assert pdf_out.read_bytes().startswith(b"%PDF")
     assert seal.verify(pdf_out).ok and seal.verify(docx_out).ok
+
+
+def test_a_file_system_problem_becomes_a_chinese_message(tmp_path):
+    path = _bad_roster(tmp_path)
+    (tmp_path / f"{path.stem}-报表").write_text("a file where the output folder should go")
+    book = _book(path)
+    message = ribbon.fill_summaries(book)
+    assert message.startswith("没有完成：无法读写文件") and "请先关闭再试" in message
