@@ -37,6 +37,7 @@ VBA_PROJECT = "xl/vbaProject.bin"
 CALLBACK = "RibbonMyAddin.RunMain"   # the template's only ribbon callback
 VBA_PROJECT_NAME = "myaddin"         # PROJECT_NAME in the template's VBA: names its config file
 UDF_MODULE = "mutualaid_xl.udfs"
+VERSION_FILE = "XLWINGS_VERSION"
 CONF_FILE = "xlwings.conf"
 TAB_LABEL = "职工互助"
 NAMESPACE = "urn:mutualaid_xl"       # shared by all our add-ins: same tab/group ids merge
@@ -152,6 +153,10 @@ def build(directory: Path | str = "addin", template: Path = TEMPLATE) -> list[tu
     results = [(directory / b.file_name, _put(addin_bytes(b, template), directory / b.file_name)) for b in BUTTONS]
     conf = directory / CONF_FILE
     results.append((conf, _put(conf_text({"UDF Modules": UDF_MODULE}).encode("utf-8"), conf)))
+    import xlwings  # the add-ins carry this version's VBA, which must match the Python package
+
+    version = directory / VERSION_FILE
+    results.append((version, _put(f"{xlwings.__version__}\n".encode("ascii"), version)))
     return results
 
 
