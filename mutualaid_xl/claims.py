@@ -28,10 +28,10 @@ from .errors import InputError, MutualAidError
 from .idcard import mask_id, mask_name, normalize_id
 from .money import round_half_up
 from .policy import Policy, get_policy
-from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, text_cell, write_atomic
+from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
 from .values import is_blank, normalize_text, parse_date, parse_text
 from .vectorized import ClaimColumns, SubsidyColumns, subsidy_columns
-from .workbook_templates import CLAIMS, SETTINGS_CELLS, SETTINGS_SHEET, POLICY_NAME
+from .workbook_templates import CLAIMS, POLICY_NAME
 
 
 def _template(key: str) -> str:
@@ -92,18 +92,6 @@ def _pick_sheet(sheets: list[Sheet], path: Path) -> tuple[Sheet, Header]:
         f"“{_template('total_cost')}”“{_template('days')}”等列（可用模板 {CLAIMS.file}）", file=str(path))
 
 
-def _policy_in_book(sheets: list[Sheet]) -> str | None:
-    """The 方案编号 the template keeps in its 设置 sheet, if any."""
-    ref = SETTINGS_CELLS[POLICY_NAME]
-    row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
-    for sheet in sheets:
-        if sheet.name == SETTINGS_SHEET:
-            r, c = row - (sheet.origin_row - 1), col - (sheet.origin_col - 1)
-            if 0 <= r < len(sheet.rows) and 0 <= c < len(sheet.rows[r]) and not is_blank(sheet.rows[r][c]):
-                return parse_text(sheet.rows[r][c], "policy")
-    return None
-
-
 def _cell(row: list, col: int | None):
     return row[col] if col is not None and col < len(row) else None
 
@@ -114,7 +102,8 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
     sheets = read_sheets(path)
     sheet, header = _pick_sheet(sheets, path)
     if not isinstance(policy, Policy):
-        policy = get_policy(policy or _policy_in_book(sheets))
+        in_book = template_setting(sheets, POLICY_NAME)
+        policy = get_policy(policy or (None if in_book is None else parse_text(in_book, "policy")))
     cols = {key: header.columns.get(key) for key in INPUTS}
     problems: list[MutualAidError] = []
     row_problem: dict[int, str] = {}

@@ -402,3 +402,18 @@ def add_notes_sheet(wb, lines) -> None:
     ws.column_dimensions["A"].width = 100
     for line in lines:
         ws.append([text_cell(ws, line)])
+
+
+def template_setting(sheets: list[Sheet], name: str):
+    """A value the templates keep on their 设置 sheet (方案编号, 参互日期), or None."""
+    from .workbook_templates import SETTINGS_CELLS, SETTINGS_SHEET
+
+    ref = SETTINGS_CELLS[name]
+    row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
+    for sheet in sheets:
+        if sheet.name == SETTINGS_SHEET:
+            r, c = row - (sheet.origin_row - 1), col - (sheet.origin_col - 1)
+            if 0 <= r < len(sheet.rows) and 0 <= c < len(sheet.rows[r]):
+                value = sheet.rows[r][c]
+                return None if value is None or (isinstance(value, str) and not value.strip()) else value
+    return None

@@ -251,3 +251,20 @@ def test_xls_and_ods_rosters_read_like_xlsx(tmp_path, target):
     rows = [r for r in load_workbook(tmp_path / "r.xlsx")["校验结果"].iter_rows(min_row=2, values_only=True)]
     errors = [(r[2], r[4], r[5]) for r in rows if r[1] == "错误"]
     assert errors == [(converted.name, 8, "G")]
+
+
+def test_policy_and_date_come_from_the_templates_settings_sheet(tmp_path):
+    """Without --policy the roster's own 设置 sheet (方案编号) decides, as in Excel."""
+    from mutualaid_xl.workbook_templates import POLICY_NAME, SETTINGS_CELLS, SETTINGS_SHEET
+
+    data = synthetic.roster(6, seed=5, policy="yn-14", not_joining_share=0)
+    path = synthetic.write_roster(tmp_path / "名册.xlsx", data, unit="示范单位")
+    wb = load_workbook(path)
+    ws = wb.create_sheet(SETTINGS_SHEET)
+    ws[SETTINGS_CELLS[POLICY_NAME]] = "yn-14"
+    wb.save(path)
+    report = tmp_path / "r.xlsx"
+    default = runner.invoke(app, ["validate", str(path), "--report", str(report)])
+    assert default.exit_code == 0, default.output  # yn-14 fees (120/150) accepted
+    forced = runner.invoke(app, ["validate", str(path), "--report", str(report), "--policy", "nm-2021"])
+    assert forced.exit_code == 1  # nm-2021 prices by 在职/退休 with other amounts
