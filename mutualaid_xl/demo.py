@@ -135,7 +135,12 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
     produced += [register, folders["workbooks"] / "claims_register_subsidy.xlsx"]
 
     docs = folders["documents"]
-    seal_png = seal.specimen_seal(ISSUER, docs / "specimen_seal.png")
+    notes = []
+    try:
+        seal_png = seal.specimen_seal(ISSUER, docs / "specimen_seal.png")
+    except ToolMissingError as error:  # no CJK font on this machine: documents without the seal
+        seal_png = None
+        notes.append(f"未盖样章：{error.message}")
     words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0]]
     application = documents.Renderer("application_form")
     for summary in roster_result.units.values():
@@ -144,9 +149,8 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
     words.append(documents.render("summary_table", summary_document_data(roster_result, OFFICE, today),
                                   docs / "年度参互汇总表.docx")[0])
     words += write_documents(claims_result, docs, issuer=OFFICE, date=today, seal_png=seal_png)
-    produced += [seal_png, *words]
+    produced += [path for path in (seal_png, *words) if path is not None]
 
-    notes = []
     if pdf:
         try:
             produced += documents.finish_pdfs(words, seal_png)

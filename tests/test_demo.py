@@ -93,3 +93,17 @@ def test_demo_pdfs(demo_run):
     assert "256,701.97" in text and not _all_ids(folder) & set(ID.findall(text))
     assert (folder / "documents" / "通知.pdf").is_file()
     assert len(list((folder / "documents" / "审批表").glob("*.pdf"))) == len(demo.DEMO_CLAIMS)
+
+
+def test_demo_without_a_chinese_font_still_produces_the_documents(tmp_path, monkeypatch):
+    from mutualaid_xl import seal
+    from mutualaid_xl.errors import ToolMissingError
+
+    def no_font():
+        raise ToolMissingError("未找到中文字体，无法绘制样章。")
+
+    monkeypatch.setattr(seal, "_cjk_font_file", no_font)
+    produced, notes = demo.build(tmp_path, pdf=False)
+    assert notes == ["未盖样章：未找到中文字体，无法绘制样章。"]
+    assert (tmp_path / "documents" / "通知.docx") in produced
+    assert not (tmp_path / "documents" / "specimen_seal.png").exists()
