@@ -25,7 +25,7 @@ import numpy as np
 
 from . import engine
 from .errors import InputError, MutualAidError
-from .idcard import mask_id, mask_name, normalize_id
+from .idcard import mask_id, normalize_id
 from .money import round_half_up
 from .policy import Policy, get_policy
 from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
@@ -233,8 +233,9 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
             "allowance": round_half_up(computed.allowance), "amount": computed.amount,
             "bands": computed.bands, "lines": computed.lines, "issuer": issuer, "date": date,
         }
-        # the register's row number and a masked name: file names end up in logs (盖章记录.csv) and listings
-        target = outdir / "审批表" / documents.safe_file_name(f"{row_number:05d}-{mask_name(data['member'])}.docx")
+        # the register's row number and the surname only (郑某): file names end up in logs and listings
+        surname = f"-{data['member'][:1]}某" if data["member"] else ""
+        target = outdir / "审批表" / documents.safe_file_name(f"{row_number:05d}{surname}.docx")
         produced.append(approval.render_to(data, target, seal_png=seal_png))
         if computed.amount > 0:
             listed.append({"name": data["member"], "id_number": data["id_number"], "unit": "",
