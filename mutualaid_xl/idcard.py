@@ -9,13 +9,13 @@ from decimal import Decimal
 from .errors import InputError
 from .values import excel_error, normalize_text
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999
+CHECK_CHARS = "10X98765432"
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.I)
 
 
 def check_char(first17: str) -> str:
-    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
 
 
 def _birth(digits8: str) -> dt.date | None:

@@ -30,7 +30,7 @@ from typing import Iterable
 
 import numpy as np
 
-from . import engine
+from . import engine, idcard
 from .errors import InputError, MutualAidError
 from .idcard import birth_date, mask_id, mask_name, normalize_id, sex as id_sex, age_on
 from .policy import Policy, get_policy, normalize_category
@@ -183,14 +183,10 @@ def _text(value) -> str:
     return "" if value is None else normalize_text(str(value))
 
 
-def _words(value) -> list[str]:
-    return [w for w in re.split(r"[/,，、;；\s|+]+", _text(value)) if w]
-
-
 # ------------------------------------------------------------------ ID numbers, vectorised
 
-_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
-_CHECK = np.array([ord(c) for c in "10X98765432"], dtype=np.int64)
+_WEIGHTS = np.array(idcard.WEIGHTS, dtype=np.int64)
+_CHECK = np.array([ord(c) for c in idcard.CHECK_CHARS], dtype=np.int64)
 _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 
 
