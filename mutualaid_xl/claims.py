@@ -235,7 +235,7 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
         }
         # the register's row number and the surname only (郑某): file names end up in logs and listings
         surname = f"-{data['member'][:1]}某" if data["member"] else ""
-        target = outdir / "审批表" / documents.safe_file_name(f"{row_number:05d}{surname}.docx")
+        target = outdir / "审批表" / f"{documents.safe_file_name(f'{row_number:05d}{surname}')}.docx"
         produced.append(approval.render_to(data, target, seal_png=seal_png))
         if computed.amount > 0:
             listed.append({"name": data["member"], "id_number": data["id_number"], "unit": "",

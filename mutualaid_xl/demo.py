@@ -144,7 +144,7 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
     words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0]]
     application = documents.Renderer("application_form")
     for summary in roster_result.units.values():
-        target = docs / "申请表" / documents.safe_file_name(f"{summary.unit}.docx")
+        target = docs / "申请表" / f"{documents.safe_file_name(summary.unit)}.docx"
         words.append(application.render_to(application_document_data(summary, policy, today), target))
     words.append(documents.render("summary_table", summary_document_data(roster_result, OFFICE, today),
                                   docs / "年度参互汇总表.docx")[0])

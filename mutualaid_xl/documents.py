@@ -27,6 +27,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from . import money, seal
 from .errors import FileFormatError, InputError, MutualAidError
 from .idcard import mask_id, mask_name
+from .files import safe_file_name
 from .office import install_bytes, to_pdf
 from .values import is_blank, parse_date, parse_decimal
 
@@ -446,14 +447,6 @@ def stamp(document: Path | str, seal_png: Path | str, out: Path | str | None = N
     if pdf:
         produced += finish_pdfs(produced[:1], seal_png)
     return produced
-
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-def safe_file_name(text: str) -> str:
-    name = _UNSAFE.sub("_", str(text)).strip(" .")
-    return name[:100] or "文档"
 
 
 def each_rows(rows_path: Path | str, sheet: str | None = None) -> tuple[str, list[dict], list[int], dict]:

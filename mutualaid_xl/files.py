@@ -4,6 +4,7 @@ existing file is first kept as NAME.bak-YYYYmmdd-HHMMSS.ext. A failed write leav
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -62,3 +63,12 @@ def install_bytes(data: bytes, dst: Path | str) -> Path:
     """Write ``data`` to ``dst`` safely; returns ``dst``."""
     write_bytes_atomic(data, dst)
     return Path(dst)
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')  # not allowed in Windows file names
+
+
+def safe_file_name(text: str) -> str:
+    """A file name (without extension) from a unit or member name: unsafe characters become _."""
+    name = _UNSAFE.sub("_", str(text)).strip(" .")
+    return name[:100] or "未命名"

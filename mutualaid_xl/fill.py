@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +25,7 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from . import workbook_templates as wt
 from .policy import Policy
 from .roster import RosterResult, UnitSummary
+from .files import safe_file_name
 from .sheets import set_text, write_atomic
 
 NO_AGENT = "（未分代办点）"
@@ -150,10 +150,6 @@ def _write_list(ws, layout: wt.Layout, rows: list[dict]):
 
 def _save(wb, path: Path) -> Path | None:
     return write_atomic(path, lambda tmp: wb.save(tmp))
-
-
-def safe_file_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("._") or "未命名"
 
 
 def fill_forms(result: RosterResult, into: Path | str, *, office: str = "", forms: bool = True,

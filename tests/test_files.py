@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from mutualaid_xl.files import install_bytes, write_atomic
+from mutualaid_xl.files import install_bytes, safe_file_name, write_atomic
 
 
 def test_existing_file_is_kept_as_backup_and_new_file_has_usual_permissions(tmp_path):
@@ -28,3 +28,8 @@ def test_failed_write_leaves_the_old_file(tmp_path):
     with pytest.raises(RuntimeError):
         write_atomic(target, broken)
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["a.docx"]
+
+
+def test_safe_file_names():
+    assert safe_file_name('示范/机械厂:"工会"') == "示范_机械厂_工会_"
+    assert safe_file_name(" . ") == "未命名" and len(safe_file_name("长" * 300)) == 100
