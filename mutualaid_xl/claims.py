@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 
 from . import engine
 from .errors import InputError, MutualAidError
-from .idcard import mask_id, normalize_id
+from .idcard import normalize_id
 from .money import round_half_up
 from .policy import Policy, get_policy
 from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
@@ -319,11 +318,3 @@ def notes(result: ClaimsResult) -> list[str]:
         "首次住院、已付补助金按同一身份证号在上方各行得出（与模板公式相同），文件中原有的这两列不使用。",
         "住院天数为空时按 出院日期 − 入院日期（至少 1 天）计算。原登记表未被改动。",
     ]
-
-
-_ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
-
-
-def masked(text: str) -> str:
-    """Text for the terminal: anything that looks like an ID number is masked."""
-    return _ID_LIKE.sub(lambda m: mask_id(m.group()), text)

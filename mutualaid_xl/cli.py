@@ -10,8 +10,10 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import MutualAidError
+from .idcard import mask_ids_in
 
 app = typer.Typer(
     help="职工医疗互助工具：计算补助、校验名册、填写报表、生成红头文件。WPS 用户请用本命令行处理同样的工作簿。",
@@ -24,8 +26,8 @@ err_console = Console(stderr=True)
 
 
 def fail(error: MutualAidError | str, code: int = 2) -> None:
-    """Print a Chinese error (never a traceback) and exit with ``code``."""
-    err_console.print(f"[bold red]错误[/]：{error}", highlight=False)
+    """Print a Chinese error (never a traceback, never a full ID number) and exit with ``code``."""
+    err_console.print(f"[bold red]错误[/]：{escape(mask_ids_in(str(error)))}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -40,7 +42,7 @@ def main() -> None:
     try:
         app()
     except MutualAidError as error:  # a service raised past a command: still no traceback
-        err_console.print(f"[bold red]错误[/]：{error}", highlight=False)
+        err_console.print(f"[bold red]错误[/]：{escape(mask_ids_in(str(error)))}", highlight=False)
         sys.exit(2)
 
 

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .errors import MutualAidError
+from .idcard import mask_ids_in
 
 MAX_SHOWN = 30
 
@@ -35,7 +36,7 @@ def claims(
 
     原登记表不被改动；结果写入新工作簿（已有同名文件先备份）。有问题的行逐一列出（工作表、行、列、原因），此时退出码为 1。
     """
-    from .claims import compute_register, masked, write_documents, write_result, yuan_of_fen
+    from .claims import compute_register, write_documents, write_result, yuan_of_fen
     from .cli import console, fail
 
     out = out or _default_out(register, "subsidy")
@@ -56,7 +57,7 @@ def claims(
                 made = write_documents(result, documents, issuer=issuer, seal_png=seal_png, pdf=pdf,
                                        progress=lambda done: bar.update(task, completed=done))
     except MutualAidError as error:
-        fail(masked(str(error)))
+        fail(mask_ids_in(str(error)))
     except OSError as error:
         fail(f"无法写入 {out}：{error.strerror}")
     table = Table(title=f"补助计算结果（方案 {escape(result.policy.title)}）", show_header=False)
@@ -66,7 +67,7 @@ def claims(
     table.add_row("问题", f"{len(result.problems)} 个")
     console.print(table)
     for error in result.problems[:MAX_SHOWN]:
-        console.print(f"[red]问题[/] {escape(masked(str(error)))}", highlight=False)
+        console.print(f"[red]问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
     if len(result.problems) > MAX_SHOWN:
         console.print(f"……另有 {len(result.problems) - MAX_SHOWN} 个问题，见结果工作簿的“问题”表")
     if backup:
@@ -87,7 +88,6 @@ def reconcile(
 
     有差异时退出码为 1。身份证号和姓名在屏幕和结果工作簿中均打码；输入文件不被改动。
     """
-    from .claims import masked
     from .cli import console, fail
     from .reconcile import reconcile as run, summary_rows, write_report
 
@@ -99,7 +99,7 @@ def reconcile(
             result = run(rosters, against)
             backup = write_report(result, out)
     except MutualAidError as error:
-        fail(masked(str(error)))
+        fail(mask_ids_in(str(error)))
     except OSError as error:
         fail(f"无法写入 {out}：{error.strerror}")
     table = Table(title="对账结果")
@@ -114,7 +114,7 @@ def reconcile(
         console.print(f"  {escape(line.unit)}：名册 {line.roster_members} 人 {line.roster_fen / 100:,.2f} 元，"
                       f"系统 {line.system_members} 人 {line.system_fen / 100:,.2f} 元", highlight=False)
     for error in result.problems[:MAX_SHOWN]:
-        console.print(f"[red]读取问题[/] {escape(masked(str(error)))}", highlight=False)
+        console.print(f"[red]读取问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
     if backup:
         console.print(f"原有结果文件已备份为 {escape(backup.name)}")
     console.print(f"对账明细已写入 {escape(str(out))}")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from . import engine
 from .errors import MutualAidError
-from .idcard import age_on, mask_id, normalize_id, sex
+from .idcard import age_on, mask_id, mask_ids_in, normalize_id, sex
 from .money import rmb_upper, yuan
 from .policy import default_policy_id, get_policy, list_policies
 from .values import parse_date, parse_decimal
@@ -147,7 +147,7 @@ def eligible(
     except MutualAidError as error:
         fail(error)
     if reason:
-        console.print(reason.replace(str(id_number), mask_id(id_number)), highlight=False)
+        console.print(mask_ids_in(reason), highlight=False)
         raise typer.Exit(1)
     console.print("符合参互条件")
 

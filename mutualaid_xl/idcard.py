@@ -12,6 +12,7 @@ from .values import excel_error, normalize_text
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999
 CHECK_CHARS = "10X98765432"
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.I)
+_ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
 
 
 def check_char(first17: str) -> str:
@@ -110,3 +111,8 @@ def mask_name(value) -> str:
     """张三 -> 张*, 欧阳小明 -> 欧***: keep the first character only."""
     text = "" if value is None else normalize_text(str(value))
     return text[:1] + "*" * (len(text) - 1) if text else ""
+
+
+def mask_ids_in(text: str) -> str:
+    """Text for a terminal or a message: anything that looks like an ID number is masked."""
+    return _ID_LIKE.sub(lambda m: mask_id(m.group()), text)

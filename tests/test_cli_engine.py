@@ -65,3 +65,10 @@ def test_fee_eligible_id():
 def _check(first17):
     from mutualaid_xl.idcard import check_char
     return check_char(first17)
+
+
+def test_error_messages_never_show_a_full_id():
+    """A message that quotes an ID (here: the reason a stay cannot be computed) is masked by the CLI."""
+    result = run("subsidy", "-s", "100", "-d", "3", "-p", "11010519491231002X")
+    assert result.exit_code == 2
+    assert "1101**********002X" in result.output and "11010519491231002X" not in result.output
