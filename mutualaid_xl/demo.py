@@ -24,6 +24,7 @@ from .money import rmb_upper, yuan
 from .policy import Policy, get_policy
 from .roster import RosterChecker, write_report
 from .sheets import read_sheets
+from .values import cn_date
 
 POLICY_ID = "nm-2021"
 ISSUER = "示范市总工会"
@@ -66,7 +67,6 @@ def write_subsidy_examples(directory: Path, policy: Policy) -> Path:
 
 def notice_data(policy: Policy) -> dict:
     """A forwarding notice whose numbers all come from the policy file."""
-    fees = "、".join(f"{category}职工每人每期{yuan(amount)}元" for category, amount in policy.fees.amounts.items())
     bands = "；".join(f"{row['band']}部分按{row['ratio']}" for row in
                      engine.compute_subsidy(policy, engine.Stay(Decimal(10**9), 1)).bands)
     dates = policy.dates
@@ -79,9 +79,9 @@ def notice_data(policy: Policy) -> dict:
             "一、参互对象和时间",
             f"（一）参互对象。本市参加城镇职工基本医疗保险的在职职工和参互退休职工，由单位工会统一组织参加，"
             f"同一单位参加的职工不得少于全部职工的{policy.participation.min_ratio:.0%}。",
-            f"（二）办理时间。{documents.filter_cn_date(dates.enrolment_start)}至{documents.filter_cn_date(dates.enrolment_end)}。",
+            f"（二）办理时间。{cn_date(dates.enrolment_start)}至{cn_date(dates.enrolment_end)}。",
             "二、交费和补助标准",
-            f"（一）交费标准。{fees}。",
+            f"（一）交费标准。{wt.fee_standard_text(policy)}。",
             f"（二）补助标准。住院自付部分分段补助：{bands}；每个保障期补助最高"
             f"{yuan(policy.subsidy.cap.per_period)}元；补助金与住院补贴合计不足"
             f"{yuan(policy.subsidy.minimum.amount)}元的补足。",

@@ -29,7 +29,7 @@ from .errors import FileFormatError, InputError, MutualAidError
 from .idcard import mask_id, mask_name
 from .files import safe_file_name
 from .office import install_bytes, to_pdf
-from .values import is_blank, parse_date, parse_decimal
+from .values import cn_date, is_blank, parse_date, parse_decimal
 
 try:
     import tomllib
@@ -114,9 +114,7 @@ def filter_rmb_upper(value) -> str:
 
 
 def filter_cn_date(value) -> str:
-    """2021年4月6日 (Arabic numerals, as GB/T 9704 wants)."""
-    day = parse_date(value, "日期")
-    return f"{day.year}年{day.month}月{day.day}日"
+    return cn_date(parse_date(value, "日期"))
 
 
 def filter_total(rows, key: str):

@@ -27,6 +27,7 @@ from .policy import Policy
 from .roster import RosterResult, UnitSummary
 from .files import safe_file_name
 from .sheets import set_text, write_atomic
+from .values import cn_date
 
 NO_AGENT = "（未分代办点）"
 
@@ -135,7 +136,7 @@ def _meta(ws, left: str, today: dt.date):
     ws["A2"].value = f"{label}{left}"
     for merged in ws.merged_cells.ranges:
         if merged.min_row == 2 and merged.min_col > 1:
-            ws.cell(2, merged.min_col).value = f"日期：{today:%Y年%m月%d日}"
+            ws.cell(2, merged.min_col).value = f"日期：{cn_date(today)}"
 
 
 def _write_list(ws, layout: wt.Layout, rows: list[dict]):

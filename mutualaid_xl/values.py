@@ -149,6 +149,11 @@ def parse_date(value, argument: str) -> dt.date:
     raise InputError(f"应为日期，收到 {type(value).__name__}", argument=argument)
 
 
+def cn_date(day: dt.date) -> str:
+    """2021年4月6日: Arabic numerals without leading zeros, as GB/T 9704 wants."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def parse_text(value, argument: str) -> str:
     _reject_special(value, argument)
     if isinstance(value, float) and value.is_integer():

@@ -63,7 +63,7 @@ def test_public_list_amounts(demo_run):
 def test_notice_numbers_come_from_the_policy(demo_run):
     folder, _ = demo_run
     text = _docx_text(folder / "documents" / "通知.docx")
-    assert "在职职工每人每期100.00元、退休职工每人每期400.00元" in text
+    assert "在职职工每人每期100元，参互退休职工每人每期400元" in text
     assert "0—10000元部分按40%" in text and "250,000.00元" in text and "75%" in text
     assert "2021年5月1日至2021年12月10日" in text
 
