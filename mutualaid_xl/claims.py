@@ -28,7 +28,7 @@ from .idcard import normalize_id
 from .money import round_half_up
 from .policy import Policy, get_policy
 from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
-from .values import is_blank, normalize_text, parse_date, parse_text
+from .values import cn_date, is_blank, normalize_text, parse_date, parse_text
 from .vectorized import ClaimColumns, SubsidyColumns, subsidy_columns
 from .workbook_templates import CLAIMS, POLICY_NAME
 
@@ -198,11 +198,16 @@ def _computed_positions(result: ClaimsResult) -> list[int]:
 
 
 def _stay_text(admitted, discharged) -> str:
-    from .documents import filter_cn_date
+    """住院时间 for the approval form; a date the register holds as odd text is shown as written."""
+    def shown(value):
+        try:
+            return cn_date(parse_date(value, "date"))
+        except InputError:
+            return str(value)
 
     if is_blank(admitted) or is_blank(discharged):
         return ""
-    return f"{filter_cn_date(admitted)}至{filter_cn_date(discharged)}"
+    return f"{shown(admitted)}至{shown(discharged)}"
 
 
 def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
