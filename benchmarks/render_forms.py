@@ -15,8 +15,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from mutualaid_xl.documents import Renderer
-from mutualaid_xl.idcard import check_char
+from mutualaid_xl.documents.render import Renderer
+from mutualaid_xl.rules.idcard import check_char
 
 
 def claim(i: int) -> dict:

@@ -29,8 +29,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mutualaid_xl import engine  # noqa: E402
-from mutualaid_xl.policy import get_policy  # noqa: E402
+from mutualaid_xl.rules import engine  # noqa: E402
+from mutualaid_xl.rules.policy import get_policy  # noqa: E402
 
 NOT_DONE = "未实现"
 UNITS = 13_000            # Inner Mongolia: 13,000 units, 1.1 million members
@@ -82,7 +82,13 @@ def peak_memory_mb() -> float:
 def roster_parts(table: Table, rows: int, work: Path) -> None:
     from openpyxl import load_workbook
 
-    from mutualaid_xl import fill, roster, sheets, synthetic
+    from mutualaid_xl.workbooks import fill
+
+    from mutualaid_xl.workbooks import roster
+
+    from mutualaid_xl.workbooks import sheets
+
+    from mutualaid_xl.workbooks import synthetic
 
     units = min(UNITS, rows)
     data, made = timed(synthetic.roster, rows, seed=1, policy="nm-2021", units=units)
@@ -123,7 +129,7 @@ def claims_arrays(n: int, seed: int = 2):
 
 
 def subsidy_part(table: Table, rows: int, sample: int) -> None:
-    from mutualaid_xl.vectorized import ClaimColumns, subsidy_columns
+    from mutualaid_xl.rules.columns import ClaimColumns, subsidy_columns
 
     policy = get_policy("nm-2021")
     columns = claims_arrays(rows)
@@ -155,7 +161,7 @@ def subsidy_part(table: Table, rows: int, sample: int) -> None:
 
 
 def approval_data(i: int) -> dict:
-    from mutualaid_xl.synthetic import fake_id, fake_name
+    from mutualaid_xl.workbooks.synthetic import fake_id, fake_name
     import random
 
     rng = random.Random(i)
@@ -171,7 +177,7 @@ def approval_data(i: int) -> dict:
 
 def document_parts(table: Table, forms: int, pdfs: int, work: Path) -> None:
     try:
-        from mutualaid_xl import documents
+        from mutualaid_xl.documents import render as documents
     except ImportError:
         table.add("生成审批表（docxtpl）", f"{forms:,} 份", NOT_DONE)
         table.add("转换 PDF（LibreOffice）", f"{pdfs:,} 份", NOT_DONE)
@@ -185,7 +191,7 @@ def document_parts(table: Table, forms: int, pdfs: int, work: Path) -> None:
 
     produced, render_s = timed(render_all)
     table.add("生成审批表（docxtpl）", f"{forms:,} 份", render_s, f"{render_s / forms * 1000:.0f} ms/份")
-    from mutualaid_xl import office
+    from mutualaid_xl.documents import office
     from mutualaid_xl.errors import ToolMissingError
 
     try:

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mutualaid_xl import addin_build, ribbon
-from mutualaid_xl.addin_build import BUTTONS, CALLBACK, CUSTOM_UI, TEMPLATE, VBA_PROJECT
+from mutualaid_xl.excel import addin as addin_build
+
+from mutualaid_xl.excel import ribbon
+from mutualaid_xl.excel.addin import BUTTONS, CALLBACK, CUSTOM_UI, TEMPLATE, VBA_PROJECT
 from mutualaid_xl.cli import app
 
 REPO_ADDIN = Path(__file__).resolve().parent.parent / "addin"
@@ -104,7 +106,7 @@ def test_every_button_resolves_to_a_handler_in_ribbon_py(button):
     module = importlib.import_module(stem)
     handler = getattr(ribbon, button.handler)
     assert module.main is handler
-    assert inspect.isfunction(handler) and handler.__module__ == "mutualaid_xl.ribbon"
+    assert inspect.isfunction(handler) and handler.__module__ == "mutualaid_xl.excel.ribbon"
     assert list(inspect.signature(handler).parameters) == ["book"]
 
 
@@ -192,7 +194,7 @@ def _as_windows(monkeypatch, tmp_path, returncode=0):
     import xlwings
     import xlwings.cli
 
-    from mutualaid_xl import cli_addin
+    from mutualaid_xl.cli import addin as cli_addin
 
     startup, home = tmp_path / "XLSTART", tmp_path / "home"
     startup.mkdir()

@@ -89,5 +89,5 @@ def test_rmb_upper():
 
 
 def _id(first17):
-    from mutualaid_xl.idcard import check_char
+    from mutualaid_xl.rules.idcard import check_char
     return first17 + check_char(first17)

@@ -163,7 +163,7 @@ def test_bad_roster_reports_every_problem_with_its_place(tmp_path):
     errors = {r[4] for r in rows if r[1] == "错误"}
     assert not errors & {5, 27, 28, 29, 30}
     # every problem is in Chinese and none shows a full ID number
-    from mutualaid_xl.sheets import read_sheets
+    from mutualaid_xl.workbooks.sheets import read_sheets
 
     ids = {str(v) for row in read_sheets(BAD / "bad_roster.xlsx")[0].rows for v in row if isinstance(v, str)
            and len(v) == 18 and v[:17].isdigit()}

@@ -5,7 +5,8 @@ import datetime as dt
 from docx import Document
 from typer.testing import CliRunner
 
-from mutualaid_xl.claims import compute_register, write_documents
+from mutualaid_xl.documents.claim_forms import write_documents
+from mutualaid_xl.workbooks.claims import compute_register
 from mutualaid_xl.cli import app
 from test_claims import A, B, ROWS, _fill
 

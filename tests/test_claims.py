@@ -9,12 +9,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from mutualaid_xl import engine
-from mutualaid_xl.claims import compute_register
+from mutualaid_xl.rules import engine
+from mutualaid_xl.workbooks.claims import compute_register
 from mutualaid_xl.cli import app
-from mutualaid_xl.policy import get_policy
-from mutualaid_xl.idcard import check_char
-from mutualaid_xl.workbook_templates import CLAIMS
+from mutualaid_xl.rules.policy import get_policy
+from mutualaid_xl.rules.idcard import check_char
+from mutualaid_xl.workbooks.templates import CLAIMS
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "workbook_templates" / CLAIMS.file
 

@@ -63,7 +63,7 @@ def test_fee_eligible_id():
 
 
 def _check(first17):
-    from mutualaid_xl.idcard import check_char
+    from mutualaid_xl.rules.idcard import check_char
     return check_char(first17)
 
 

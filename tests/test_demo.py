@@ -7,9 +7,9 @@ import pytest
 from docx import Document
 from typer.testing import CliRunner
 
-from mutualaid_xl import demo
+from mutualaid_xl.cli import demo
 from mutualaid_xl.cli import app
-from mutualaid_xl.sheets import read_sheets
+from mutualaid_xl.workbooks.sheets import read_sheets
 
 ID = re.compile(r"\d{17}[\dX]")
 
@@ -96,7 +96,7 @@ def test_demo_pdfs(demo_run):
 
 
 def test_demo_without_a_chinese_font_still_produces_the_documents(tmp_path, monkeypatch):
-    from mutualaid_xl import seal
+    from mutualaid_xl.documents import seal
     from mutualaid_xl.errors import ToolMissingError
 
     def no_font():

@@ -12,10 +12,12 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 
-from mutualaid_xl import doc_templates_build, documents
+from mutualaid_xl.documents import build as doc_templates_build
+
+from mutualaid_xl.documents import render as documents
 from mutualaid_xl.errors import FileFormatError, InputError
-from mutualaid_xl.idcard import check_char
-from mutualaid_xl.seal import specimen_seal
+from mutualaid_xl.rules.idcard import check_char
+from mutualaid_xl.documents.seal import specimen_seal
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"

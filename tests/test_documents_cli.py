@@ -8,7 +8,7 @@ from docx import Document
 from typer.testing import CliRunner
 
 from mutualaid_xl.cli import app
-from mutualaid_xl.idcard import check_char
+from mutualaid_xl.rules.idcard import check_char
 
 runner = CliRunner()
 
@@ -72,7 +72,7 @@ def test_render_each_names_files_from_a_column(tmp_path):
 def test_unknown_template_and_missing_tool_messages(tmp_path, monkeypatch):
     result = runner.invoke(app, ["render", "nope", str(tmp_path / "a.toml"), str(tmp_path / "a.docx")])
     assert result.exit_code == 2 and "找不到模板" in result.output
-    from mutualaid_xl import office
+    from mutualaid_xl.documents import office
 
     monkeypatch.setenv("MUTUALAID_SOFFICE", str(tmp_path / "no-soffice"))
     doc = tmp_path / "a.docx"

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from mutualaid_xl.errors import InputError
-from mutualaid_xl.idcard import age_on, id_problem, mask_id, mask_name, normalize_id, sex
+from mutualaid_xl.rules.idcard import age_on, id_problem, mask_id, mask_name, normalize_id, sex
 from mutualaid_xl.udfs import ID_AGE, ID_MASK, ID_VALID
 
 

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from mutualaid_xl import office
+from mutualaid_xl.documents import office
 from mutualaid_xl.errors import FileFormatError, InputError, MutualAidError, ToolMissingError
 
 

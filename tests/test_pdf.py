@@ -8,8 +8,10 @@ import openpyxl
 import pdfplumber
 import pytest
 
-from mutualaid_xl import documents, seal
-from mutualaid_xl.idcard import check_char
+from mutualaid_xl.documents import render as documents
+
+from mutualaid_xl.documents import seal
+from mutualaid_xl.rules.idcard import check_char
 
 pytestmark = pytest.mark.libreoffice
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from mutualaid_xl import engine
+from mutualaid_xl.rules import engine
 from mutualaid_xl.errors import NotConfiguredError, PolicyError
-from mutualaid_xl.policy import BUILTIN_DIR, get_policy, list_policies, load_policy_file
+from mutualaid_xl.rules.policy import BUILTIN_DIR, get_policy, list_policies, load_policy_file
 from mutualaid_xl.udfs import SUBSIDY
 
 BUILT_IN = {"nm-2021", "yn-12", "yn-14", "yn-18", "zjk-14", "hangzhou", "wuhan-retiree", "pinghu",
@@ -184,7 +184,7 @@ per_stay = 100.50
 
 def test_whole_yuan_rounding_never_breaks_a_per_stay_cap(tmp_path, monkeypatch):
     """500 x 50% = 250 is capped at 100.50 per stay; rounding to the yuan must give 100, not 101."""
-    from mutualaid_xl.vectorized import ClaimColumns, subsidy_columns
+    from mutualaid_xl.rules.columns import ClaimColumns, subsidy_columns
 
     _write(tmp_path, "ps-2026", PER_STAY.replace("{id}", "ps-2026"))
     monkeypatch.setenv("MUTUALAID_POLICY_PATH", str(tmp_path))

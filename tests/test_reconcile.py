@@ -10,10 +10,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from mutualaid_xl import synthetic
+from mutualaid_xl.workbooks import synthetic
 from mutualaid_xl.cli import app
-from mutualaid_xl.reconcile import (AMOUNT, DUPLICATE_SAME, DUPLICATE_UNITS, EXTRA, MISSING, UNIT, reconcile)
-from mutualaid_xl.workbook_templates import NOT_JOINING
+from mutualaid_xl.workbooks.reconcile import (AMOUNT, DUPLICATE_SAME, DUPLICATE_UNITS, EXTRA, MISSING, UNIT, reconcile)
+from mutualaid_xl.workbooks.templates import NOT_JOINING
 
 EXPORT_HEADER = ["序号", "单位名称", "姓名", "身份证号", "交费金额"]
 

@@ -5,9 +5,9 @@ import functools
 import pytest
 from fake_book import FakeBook
 
-from mutualaid_xl import ribbon
-from mutualaid_xl.policy import DEFAULT_POLICY_ID, get_policy, list_policies
-from mutualaid_xl.workbook_templates import workbook
+from mutualaid_xl.excel import ribbon
+from mutualaid_xl.rules.policy import DEFAULT_POLICY_ID, get_policy, list_policies
+from mutualaid_xl.workbooks.templates import workbook
 
 
 @functools.lru_cache(maxsize=None)

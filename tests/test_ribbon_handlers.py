@@ -10,10 +10,20 @@ import pytest
 from fake_book import FakeBook
 from openpyxl import load_workbook
 
-from mutualaid_xl import claims, fill, ribbon, roster, seal, synthetic
-from mutualaid_xl.idcard import check_char
-from mutualaid_xl.sheets import read_sheets
-from mutualaid_xl.workbook_templates import CLAIMS, ROSTER, SUMMARY
+from mutualaid_xl.workbooks import claims
+
+from mutualaid_xl.workbooks import fill
+
+from mutualaid_xl.excel import ribbon
+
+from mutualaid_xl.workbooks import roster
+
+from mutualaid_xl.documents import seal
+
+from mutualaid_xl.workbooks import synthetic
+from mutualaid_xl.rules.idcard import check_char
+from mutualaid_xl.workbooks.sheets import read_sheets
+from mutualaid_xl.workbooks.templates import CLAIMS, ROSTER, SUMMARY
 
 REPO = Path(__file__).resolve().parent.parent
 

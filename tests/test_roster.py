@@ -9,11 +9,13 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from mutualaid_xl import roster, synthetic
-from mutualaid_xl.idcard import normalize_id
-from mutualaid_xl.roster import ERROR, WARNING, check_ids, validate
-from mutualaid_xl.sheets import Sheet, find_header, read_sheets, set_text, write_atomic
-from mutualaid_xl.synthetic import fake_id
+from mutualaid_xl.workbooks import roster
+
+from mutualaid_xl.workbooks import synthetic
+from mutualaid_xl.rules.idcard import normalize_id
+from mutualaid_xl.workbooks.roster import ERROR, WARNING, check_ids, validate
+from mutualaid_xl.workbooks.sheets import Sheet, find_header, read_sheets, set_text, write_atomic
+from mutualaid_xl.workbooks.synthetic import fake_id
 
 ON = dt.date(2021, 5, 1)
 
@@ -213,7 +215,7 @@ def test_synthetic_roster_is_seedable_and_valid_ids(tmp_path):
 
 
 def test_roster_template_filled_by_a_clerk(tmp_path):
-    from mutualaid_xl import workbook_templates as wt
+    from mutualaid_xl.workbooks import templates as wt
 
     wb = wt.workbook(wt.ROSTER.file, "nm-2021")
     ws = wb[wt.ROSTER.sheet]

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from mutualaid_xl import synthetic
-from mutualaid_xl import workbook_templates as wt
+from mutualaid_xl.workbooks import synthetic
+from mutualaid_xl.workbooks import templates as wt
 from mutualaid_xl.cli import app
 
 runner = CliRunner()
@@ -216,7 +216,7 @@ def test_fill_with_errors_exits_1_and_writes_reports(tmp_path):
 
 @pytest.mark.libreoffice
 def test_grown_ledger_totals_recalculate_in_libreoffice(tmp_path):
-    from mutualaid_xl.office import recalculate_xlsx
+    from mutualaid_xl.documents.office import recalculate_xlsx
 
     data = synthetic.roster(2000, seed=6, units=120)
     path = synthetic.write_roster(tmp_path / "省.xlsx", data)
@@ -240,7 +240,7 @@ def test_grown_ledger_totals_recalculate_in_libreoffice(tmp_path):
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("target", ["xls:MS Excel 97", "ods"])
 def test_xls_and_ods_rosters_read_like_xlsx(tmp_path, target):
-    from mutualaid_xl.office import convert
+    from mutualaid_xl.documents.office import convert
 
     data = synthetic.roster(60, seed=8)
     data.rows[3][6] = 90                                   # one wrong fee
@@ -255,7 +255,7 @@ def test_xls_and_ods_rosters_read_like_xlsx(tmp_path, target):
 
 def test_policy_and_date_come_from_the_templates_settings_sheet(tmp_path):
     """Without --policy the roster's own 设置 sheet (方案编号) decides, as in Excel."""
-    from mutualaid_xl.workbook_templates import POLICY_NAME, SETTINGS_CELLS, SETTINGS_SHEET
+    from mutualaid_xl.workbooks.templates import POLICY_NAME, SETTINGS_CELLS, SETTINGS_SHEET
 
     data = synthetic.roster(6, seed=5, policy="yn-14", not_joining_share=0)
     path = synthetic.write_roster(tmp_path / "名册.xlsx", data, unit="示范单位")

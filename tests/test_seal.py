@@ -9,7 +9,9 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from mutualaid_xl import documents, seal
+from mutualaid_xl.documents import render as documents
+
+from mutualaid_xl.documents import seal
 from mutualaid_xl.errors import FileFormatError, InputError
 
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"

@@ -5,8 +5,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mutualaid_xl import engine
-from mutualaid_xl.policy import get_policy
+from mutualaid_xl.rules import engine
+from mutualaid_xl.rules.policy import get_policy
 from mutualaid_xl.udfs import SUBSIDY
 
 SCHEMES = ["nm-2021", "hangzhou", "wuhan-retiree", "pinghu", "ningde", "shijiazhuang", "beijing", "zjk-14"]

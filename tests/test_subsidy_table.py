@@ -1,14 +1,14 @@
 """SUBSIDY over hand-computed cases for every built-in scheme (tests/data/subsidy_cases.toml)."""
 
-from mutualaid_xl.policy import tomllib  # tomli on Python 3.10
+from mutualaid_xl.rules.policy import tomllib  # tomli on Python 3.10
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from mutualaid_xl import engine
+from mutualaid_xl.rules import engine
 from mutualaid_xl.errors import MutualAidError
-from mutualaid_xl.policy import get_policy
+from mutualaid_xl.rules.policy import get_policy
 from mutualaid_xl.udfs import SUBSIDY, SUBSIDY_CAP_PART, SUBSIDY_DETAIL
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "subsidy_cases.toml").read_text("utf-8"))["case"]

@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from mutualaid_xl.idcard import check_char
+from mutualaid_xl.rules.idcard import check_char
 
 # Not imported here: importing xlwings.server needs the licence key in the environment.
 if importlib.util.find_spec("xlwings.server") is None:

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mutualaid_xl import engine
+from mutualaid_xl.rules import engine
 from mutualaid_xl.errors import MutualAidError
-from mutualaid_xl.policy import get_policy, load_policy_file
-from mutualaid_xl.udfs import SUBSIDY, SUBSIDY_CAP_PART, _message
-from mutualaid_xl.vectorized import ClaimColumns, stay_from_cells, subsidy_columns
+from mutualaid_xl.rules.policy import get_policy, load_policy_file
+from mutualaid_xl.udfs import SUBSIDY, SUBSIDY_CAP_PART
+from mutualaid_xl.excel.udfs import _message
+from mutualaid_xl.rules.columns import ClaimColumns, stay_from_cells, subsidy_columns
 
 BUILT_IN = ["nm-2021", "hangzhou", "wuhan-retiree", "pinghu", "ningde", "fuzhou", "shijiazhuang", "beijing", "zjk-14"]
 

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mutualaid_xl import udfs
-from mutualaid_xl import workbook_templates as wt
+from mutualaid_xl.workbooks import templates as wt
 from mutualaid_xl.cli import app
-from mutualaid_xl.policy import DEFAULT_POLICY_ID, get_policy
+from mutualaid_xl.rules.policy import DEFAULT_POLICY_ID, get_policy
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "workbook_templates"

@@ -13,10 +13,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from mutualaid_xl import office, udfs
-from mutualaid_xl import workbook_templates as wt
-from mutualaid_xl.idcard import age_on, birth_date, check_char, normalize_id, sex
-from mutualaid_xl.policy import DEFAULT_POLICY_ID, get_policy
+from mutualaid_xl.documents import office
+
+from mutualaid_xl import udfs
+from mutualaid_xl.workbooks import templates as wt
+from mutualaid_xl.rules.idcard import age_on, birth_date, check_char, normalize_id, sex
+from mutualaid_xl.rules.policy import DEFAULT_POLICY_ID, get_policy
 
 pytestmark = pytest.mark.libreoffice
 

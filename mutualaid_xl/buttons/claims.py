@@ -1,2 +1,2 @@
 """按钮「计算补助」（mutualaid_xl.buttons.claims.xlam）。"""
-from ..ribbon import compute_claims as main  # noqa: F401
+from ..excel.ribbon import compute_claims as main  # noqa: F401

@@ -1,2 +1,2 @@
 """按钮「填写汇总表」（mutualaid_xl.buttons.fill.xlam）。"""
-from ..ribbon import fill_summaries as main  # noqa: F401
+from ..excel.ribbon import fill_summaries as main  # noqa: F401

@@ -1,2 +1,2 @@
 """按钮「生成红头通知」（mutualaid_xl.buttons.notice.xlam）。"""
-from ..ribbon import make_notice as main  # noqa: F401
+from ..excel.ribbon import make_notice as main  # noqa: F401

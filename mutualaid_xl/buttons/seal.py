@@ -1,2 +1,2 @@
 """按钮「盖章并导出PDF」（mutualaid_xl.buttons.seal.xlam）。"""
-from ..ribbon import stamp_pdf as main  # noqa: F401
+from ..excel.ribbon import stamp_pdf as main  # noqa: F401

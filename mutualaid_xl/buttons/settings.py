@@ -1,2 +1,2 @@
 """按钮「设置」（mutualaid_xl.buttons.settings.xlam）。"""
-from ..ribbon import settings as main  # noqa: F401
+from ..excel.ribbon import settings as main  # noqa: F401

@@ -1,2 +1,2 @@
 """按钮「校验名册」（mutualaid_xl.buttons.validate.xlam）。"""
-from ..ribbon import validate_roster as main  # noqa: F401
+from ..excel.ribbon import validate_roster as main  # noqa: F401

@@ -19,8 +19,8 @@ from pathlib import Path
 from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from mutualaid_xl.sheets import set_text  # noqa: E402
-from mutualaid_xl.synthetic import fake_id  # noqa: E402
+from mutualaid_xl.workbooks.sheets import set_text  # noqa: E402
+from mutualaid_xl.workbooks.synthetic import fake_id  # noqa: E402
 
 OUT = Path(__file__).parent / "bad"
 HEADERS = ["序号", "姓名", "身份证号", "性别", "类别", "续互/新参互", "交费金额"]

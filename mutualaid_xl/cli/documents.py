@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .errors import MutualAidError
+from ..errors import MutualAidError
+from .common import console, fail
 
 seal_app = typer.Typer(help="印章：生成演示用样章。", no_args_is_help=True)
 templates_app = typer.Typer(help="Word 模板（红头通知、申请表、审批表、汇总表、公示名单）。", no_args_is_help=True)
@@ -26,8 +27,7 @@ def render(
     pdf: bool = typer.Option(False, "--pdf", help="同时用 LibreOffice 导出 PDF"),
 ) -> None:
     """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。"""
-    from . import documents
-    from .cli import console, fail
+    from ..documents import render as documents
 
     try:
         if each:
@@ -57,8 +57,7 @@ def seal_specimen(
     out: Path = typer.Argument(..., help="输出 PNG 文件"),
 ) -> None:
     """生成标有「样章」字样的圆形红色演示印章（不可冒充真实印章）。"""
-    from . import seal
-    from .cli import console, fail
+    from ..documents import seal
 
     try:
         path = seal.specimen_seal(org, out)
@@ -69,8 +68,7 @@ def seal_specimen(
 
 def verify(file: Path = typer.Argument(..., help="已盖章的 .docx 或 .pdf 文件")) -> None:
     """核验盖章文件自盖章以来是否改动（对照同目录的盖章记录.csv）。退出码：0 未改动，1 已改动或无记录。"""
-    from . import seal
-    from .cli import console, fail
+    from ..documents import seal
 
     try:
         result = seal.verify(file)
@@ -88,8 +86,7 @@ def pdf(
     outdir: Optional[Path] = typer.Option(None, "--outdir", help="输出文件夹（默认与原文件同目录）"),
 ) -> None:
     """用 LibreOffice 把 Word/Excel 文件导出为 PDF。"""
-    from .cli import console, fail
-    from .office import to_pdf
+    from ..documents.office import to_pdf
 
     try:
         produced = to_pdf(files, outdir)
@@ -104,8 +101,7 @@ def templates_build(
     outdir: Optional[Path] = typer.Option(None, "--outdir", help="写到这个文件夹（供修改后用 MUTUALAID_TEMPLATE_PATH 启用）；默认更新内置模板"),
 ) -> None:
     """重新生成内置 Word 模板（doc_templates/ 与包内副本；每次生成的文件完全相同）。"""
-    from .cli import console
-    from .doc_templates_build import build
+    from ..documents.build import build
 
     for path in build([outdir] if outdir is not None else None):
         console.print(f"已写入 {escape(str(path))}")
@@ -114,8 +110,7 @@ def templates_build(
 @templates_app.command("fields")
 def templates_fields(template: str = typer.Argument(..., help="模板名或 .docx 模板路径")) -> None:
     """列出模板需要的字段。"""
-    from .cli import console, fail
-    from .documents import template_fields
+    from ..documents.render import template_fields
 
     from rich.table import Table
 

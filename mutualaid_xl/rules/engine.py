@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from .errors import InputError, NotConfiguredError
+from ..errors import InputError, NotConfiguredError
 from .idcard import age_on, normalize_id
 from .money import round_down, round_half_up, yuan
 from .policy import Allowance, Policy, by_category, normalize_category

@@ -8,8 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import MutualAidError
-from .policy import DEFAULT_POLICY_ID
+from ..errors import MutualAidError
+from ..rules.policy import DEFAULT_POLICY_ID
+from .common import console, fail
 
 templates_app = typer.Typer(help="工作簿模板：会员名册、参互申请表、台账、汇总表、任务分配表、补助登记表、运行情况统计表。",
                             no_args_is_help=True)
@@ -22,8 +23,7 @@ def build(
                                help="按哪个方案生成（交费标准文字、任务分配表、名册默认方案）"),
 ) -> None:
     """生成全部工作簿模板和列说明 README.md。内容未变的文件不动；有变化时旧文件改名备份（NAME.bak-日期时间.xlsx）。"""
-    from .cli import console, fail
-    from .workbook_templates import build as build_templates
+    from ..workbooks.templates import build as build_templates
 
     try:
         results = build_templates(directory, policy)

@@ -22,15 +22,15 @@ from typing import Callable
 
 import numpy as np
 
-from . import engine
-from .errors import InputError, MutualAidError
-from .idcard import normalize_id
-from .money import round_half_up
-from .policy import Policy, get_policy
+from ..rules import engine
+from ..errors import InputError, MutualAidError
+from ..rules.idcard import normalize_id
+from ..rules.money import round_half_up
+from ..rules.policy import Policy, get_policy
 from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
-from .values import cn_date, is_blank, normalize_text, parse_date, parse_text
-from .vectorized import ClaimColumns, SubsidyColumns, subsidy_columns
-from .workbook_templates import CLAIMS, POLICY_NAME
+from ..rules.values import cn_date, is_blank, normalize_text, parse_date, parse_text
+from ..rules.columns import ClaimColumns, SubsidyColumns, subsidy_columns
+from .templates import CLAIMS, POLICY_NAME
 
 
 def _template(key: str) -> str:
@@ -193,66 +193,8 @@ def explanation(result: ClaimsResult, position: int) -> str:
     return stay_result(result, position).summary
 
 
-def _computed_positions(result: ClaimsResult) -> list[int]:
+def computed_positions(result: ClaimsResult) -> list[int]:
     return [p for p in range(len(result.rows)) if not result.amounts.blank[p] and p not in result.amounts.errors]
-
-
-def _stay_text(admitted, discharged) -> str:
-    """住院时间 for the approval form; a date the register holds as odd text is shown as written."""
-    def shown(value):
-        try:
-            return cn_date(parse_date(value, "date"))
-        except InputError:
-            return str(value)
-
-    if is_blank(admitted) or is_blank(discharged):
-        return ""
-    return f"{shown(admitted)}至{shown(discharged)}"
-
-
-def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
-                    seal_png: Path | str | None = None, pdf: bool = False,
-                    progress: Callable[[int], None] | None = None) -> list[Path]:
-    """An approval form (审批表) per computed claim and the public list (公示名单) of paid claims.
-
-    The approval forms are internal records and show the full ID; the public list masks names
-    and ID numbers and never shows a diagnosis (documents.prepare enforces both).
-    """
-    from . import documents
-
-    outdir = Path(outdir)
-    date = date or dt.date.today()
-    cells = result.cells
-    approval = documents.Renderer("approval_form")
-    produced, listed = [], []
-    for done, position in enumerate(_computed_positions(result), 1):
-        computed = stay_result(result, position)
-        row_number = result.sheet.excel_row(result.rows[position])
-        name = cells["name"][position]
-        data = {
-            "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
-            "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
-            "unit": "", "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
-            "days": cells["days"][position], "self_pay": cells["self_pay"][position] or 0,
-            "allowance": round_half_up(computed.allowance), "amount": computed.amount,
-            "bands": computed.bands, "lines": computed.lines, "issuer": issuer, "date": date,
-        }
-        # the register's row number and the surname only (郑某): file names end up in logs and listings
-        surname = f"-{data['member'][:1]}某" if data["member"] else ""
-        target = outdir / "审批表" / f"{documents.safe_file_name(f'{row_number:05d}{surname}')}.docx"
-        produced.append(approval.render_to(data, target, seal_png=seal_png))
-        if computed.amount > 0:
-            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": "",
-                           "amount": computed.amount})
-        if progress:
-            progress(done)
-    public = {"title": f"{result.policy.name}补助金发放公示名单", "period": "自公布之日起7天", "issuer": issuer,
-              "date": date, "rows": listed,
-              "intro": "以下职工的互助补助已审核，现予公示。如有异议，请在公示期内向本单位工会反映。"}
-    produced.append(documents.Renderer("public_list").render_to(public, outdir / "公示名单.docx", seal_png=seal_png))
-    if pdf:
-        produced += documents.finish_pdfs(list(produced), seal_png)
-    return produced
 
 
 def yuan_of_fen(value: int) -> Decimal:

@@ -13,11 +13,11 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import InputError, MutualAidError
-from .policy import default_policy_id, get_policy, list_policies
-from .sheets import Sheet
-from .values import is_blank, parse_date
-from .workbook_templates import DATE_NAME, POLICY_NAME, SETTINGS_CELLS, SETTINGS_SHEET, fee_standard_text
+from ..errors import InputError, MutualAidError
+from ..rules.policy import default_policy_id, get_policy, list_policies
+from ..workbooks.sheets import Sheet
+from ..rules.values import is_blank, parse_date
+from ..workbooks.templates import DATE_NAME, POLICY_NAME, SETTINGS_CELLS, SETTINGS_SHEET, fee_standard_text
 
 TITLE = "职工互助"
 PROBLEMS_SHEET, UNITS_SHEET = "校验结果", "单位汇总"
@@ -147,7 +147,7 @@ def _sheets(book) -> list[Sheet]:
 
 
 def _validate(book):
-    from . import roster
+    from ..workbooks import roster
 
     return roster.validate(_sheets(book), policy=_policy_id(book), on=_on_date(book))
 
@@ -196,7 +196,7 @@ def _write_report(book, name: str, headers, rows, text_columns: str):
 
 def validate_roster(book=None) -> str:
     """校验名册: validate the roster sheets; problems go to a 校验结果 sheet, the roster stays as it is."""
-    from . import roster
+    from ..workbooks import roster
 
     book = _caller(book)
 
@@ -214,7 +214,7 @@ def validate_roster(book=None) -> str:
 
 def fill_summaries(book=None) -> str:
     """填写汇总表: 参互申请表, 参互单位台账 and 年度参互汇总表 filled from this roster, beside the workbook."""
-    from . import fill
+    from ..workbooks import fill
 
     book = _caller(book)
 
@@ -235,7 +235,7 @@ def fill_summaries(book=None) -> str:
 
 def compute_claims(book=None) -> str:
     """计算补助: the whole claims register recomputed by the engine into a new workbook, which is opened."""
-    from . import claims
+    from ..workbooks import claims
 
     book = _caller(book)
 
@@ -283,7 +283,7 @@ def _snapshot(book, folder: Path) -> Path:
 
 def _notice(book, seal_png: Path | None, pdf: bool) -> list[Path]:
     """The notice from this workbook's 字段/值 sheet, beside the workbook."""
-    from . import documents
+    from ..documents import render as documents
 
     out = _beside(book, "通知.docx")
     with tempfile.TemporaryDirectory() as tmp:
@@ -299,8 +299,8 @@ def make_notice(book=None) -> str:
 
 def make_application(book=None) -> str:
     """生成申请表: one 参互申请表 (Word) per unit of this roster, beside the workbook."""
-    from . import documents
-    from .fill import application_document_data
+    from ..documents import render as documents
+    from ..workbooks.fill import application_document_data
 
     book = _caller(book)
 

@@ -30,13 +30,14 @@ from typing import Iterable
 
 import numpy as np
 
-from . import engine, idcard
-from .errors import InputError, MutualAidError
-from .idcard import birth_date, mask_id, mask_name, normalize_id, sex as id_sex, age_on
-from .policy import Policy, get_policy, normalize_category
+from ..rules import engine
+from ..rules import idcard
+from ..errors import InputError, MutualAidError
+from ..rules.idcard import birth_date, mask_id, mask_name, normalize_id, sex as id_sex, age_on
+from ..rules.policy import Policy, get_policy, normalize_category
 from .sheets import Header, Sheet, blank_header_columns, find_header, header_key, looks_like_formula
-from .values import excel_error, is_blank, normalize_text, parse_date, parse_decimal, parse_whole
-from .workbook_templates import NOT_JOINING, ROSTER
+from ..rules.values import excel_error, is_blank, normalize_text, parse_date, parse_decimal, parse_whole
+from .templates import NOT_JOINING, ROSTER
 
 ERROR, WARNING = "错误", "提醒"
 

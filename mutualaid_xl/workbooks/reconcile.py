@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import InputError, MutualAidError
-from .idcard import mask_id, mask_name, normalize_id
+from ..errors import InputError, MutualAidError
+from ..rules.idcard import mask_id, mask_name, normalize_id
 from .roster import FIELDS
 from .sheets import SPREADSHEET_SUFFIXES, Header, Sheet, find_header, header_key, add_notes_sheet, read_sheets, text_cell, write_atomic
-from .values import is_blank, normalize_text, parse_decimal
-from .workbook_templates import NOT_JOINING
+from ..rules.values import is_blank, normalize_text, parse_decimal
+from .templates import NOT_JOINING
 
 MISSING, EXTRA, DUPLICATE_UNITS, DUPLICATE_SAME, AMOUNT, UNIT = (
     "系统缺少", "系统多出", "跨单位重复", "同单位重复", "金额不一致", "单位不一致")

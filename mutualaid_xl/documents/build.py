@@ -27,8 +27,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-PACKAGE_DIR = Path(__file__).resolve().parent / "data" / "doc_templates"
-SOURCE_DIR = Path(__file__).resolve().parent.parent / "doc_templates"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "data" / "doc_templates"
+SOURCE_DIR = Path(__file__).resolve().parents[2] / "doc_templates"
 
 RED = RGBColor(0xFF, 0x00, 0x00)
 FANGSONG, XIAOBIAOSONG, HEITI, KAITI, SONGTI = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"

@@ -15,16 +15,21 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from . import documents, engine, seal, synthetic
-from . import workbook_templates as wt
-from .claims import compute_register, write_documents, write_result
-from .errors import ToolMissingError
-from .fill import application_document_data, fill_forms, summary_document_data
-from .money import rmb_upper, yuan
-from .policy import Policy, get_policy
-from .roster import RosterChecker, write_report
-from .sheets import read_sheets
-from .values import cn_date
+from ..documents import render as documents
+from ..rules import engine
+from ..documents import seal
+from ..workbooks import synthetic
+from ..workbooks import templates as wt
+from ..documents.claim_forms import write_documents
+from ..workbooks.claims import compute_register, write_result
+from ..errors import ToolMissingError
+from ..workbooks.fill import application_document_data, fill_forms, summary_document_data
+from ..rules.money import rmb_upper, yuan
+from ..rules.policy import Policy, get_policy
+from ..workbooks.roster import RosterChecker, write_report
+from ..workbooks.sheets import read_sheets
+from ..rules.values import cn_date
+from .common import console
 
 POLICY_ID = "nm-2021"
 ISSUER = "示范市总工会"
@@ -164,7 +169,6 @@ def demo(
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="是否导出 PDF（需要 LibreOffice）"),
 ) -> None:
     """用内置的虚构数据完整演示一遍：名册校验、填好的台账和汇总表、补助登记表计算、审批表、公示名单、盖样章的红头通知和 PDF。"""
-    from .cli import console
 
     policy = get_policy(POLICY_ID)
     table = Table(title=f"补助计算示例（{policy.id}）")

@@ -24,19 +24,20 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from markupsafe import escape
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import money, seal
-from .errors import FileFormatError, InputError, MutualAidError
-from .idcard import mask_id, mask_name
-from .files import safe_file_name
+from ..rules import money
+from . import seal
+from ..errors import FileFormatError, InputError, MutualAidError
+from ..rules.idcard import mask_id, mask_name
+from ..files import safe_file_name
 from .office import install_bytes, to_pdf
-from .values import cn_date, is_blank, parse_date, parse_decimal
+from ..rules.values import cn_date, is_blank, parse_date, parse_decimal
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "data" / "doc_templates"
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "doc_templates"
 TEMPLATE_NAMES = ("notice", "application_form", "approval_form", "summary_table", "public_list")
 
 # Fields of each built-in template: name -> Chinese label (what a clerk's sheet may use instead).
@@ -177,7 +178,7 @@ def read_workbook(path: Path) -> SheetData:
 
     Repeated keys in a key/value sheet make a list (e.g. several 正文 or 附件 rows).
     """
-    from .sheets import read_sheets
+    from ..workbooks.sheets import read_sheets
 
     data = SheetData()
     for sheet in read_sheets(path, skip_hidden=True):

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from .errors import InputError
+from ..errors import InputError
 from .values import excel_error, normalize_text
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999

@@ -28,10 +28,10 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .errors import NotConfiguredError
-from .money import yuan
-from .files import write_bytes_atomic
-from .policy import DEFAULT_POLICY_ID, Policy, get_policy, list_policies
+from ..errors import NotConfiguredError
+from ..rules.money import yuan
+from ..files import write_bytes_atomic
+from ..rules.policy import DEFAULT_POLICY_ID, Policy, get_policy, list_policies
 
 TEXT, MONEY, COUNT, RATIO, DATE = "@", "0.00", "0", "0.00%", "yyyy-mm-dd"
 

@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import FileFormatError, InputError, MutualAidError, ToolMissingError
-from .files import backup_name, install_bytes  # noqa: F401 - backup_name is used by callers of office
+from ..errors import FileFormatError, InputError, MutualAidError, ToolMissingError
+from ..files import backup_name, install_bytes  # noqa: F401 - backup_name is used by callers of office
 
 INSTALL_HINT = (
     "未找到 LibreOffice，无法导出 PDF 或重算公式。请安装 LibreOffice："

@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .errors import MutualAidError
-from .idcard import mask_ids_in
+from ..errors import MutualAidError
+from ..rules.idcard import mask_ids_in
+from .common import console, fail
 
 MAX_SHOWN = 30
 
@@ -36,8 +37,8 @@ def claims(
 
     原登记表不被改动；结果写入新工作簿（已有同名文件先备份）。有问题的行逐一列出（工作表、行、列、原因），此时退出码为 1。
     """
-    from .claims import compute_register, write_documents, write_result, yuan_of_fen
-    from .cli import console, fail
+    from ..documents.claim_forms import write_documents
+    from ..workbooks.claims import compute_register, write_result, yuan_of_fen
 
     out = out or _default_out(register, "subsidy")
     if out.resolve() == register.resolve():
@@ -88,8 +89,7 @@ def reconcile(
 
     有差异时退出码为 1。身份证号和姓名在屏幕和结果工作簿中均打码；输入文件不被改动。
     """
-    from .cli import console, fail
-    from .reconcile import reconcile as run, summary_rows, write_report
+    from ..workbooks.reconcile import reconcile as run, summary_rows, write_report
 
     out = out or _default_out(against, "reconcile")
     if out.resolve() in {p.resolve() for p in [*rosters, against]}:

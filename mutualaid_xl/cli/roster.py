@@ -11,12 +11,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .errors import FileFormatError, MutualAidError
-from .policy import get_policy
-from .roster import ERROR, WARNING, Problem, RosterChecker, RosterResult, write_report
-from .sheets import SPREADSHEET_SUFFIXES, read_sheets, template_setting
-from .values import parse_date
-from .workbook_templates import DATE_NAME, POLICY_NAME, SETTINGS_SHEET
+from ..errors import FileFormatError, MutualAidError
+from ..rules.policy import get_policy
+from ..workbooks.roster import ERROR, WARNING, Problem, RosterChecker, RosterResult, write_report
+from ..workbooks.sheets import SPREADSHEET_SUFFIXES, read_sheets, template_setting
+from ..rules.values import parse_date
+from ..workbooks.templates import DATE_NAME, POLICY_NAME, SETTINGS_SHEET
+from .common import console, err_console, fail
 
 REPORT_SUFFIX = ".校验报告.xlsx"
 SHOWN = 20
@@ -52,7 +53,6 @@ def collect_inputs(paths: List[Path], agent: Optional[str], exclude: Optional[Pa
 
 
 def _progress() -> Progress:
-    from .cli import err_console
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err_console, transient=True)
@@ -106,7 +106,6 @@ def check_files(inputs: list[tuple[Path, str]], policy_id: Optional[str], on: Op
 
 
 def _show(result: RosterResult, title: str) -> None:
-    from .cli import console
 
     if result.problems:
         shown = sorted(result.problems, key=lambda p: p.severity != ERROR)[:SHOWN]   # errors first
@@ -128,7 +127,6 @@ def _date(text: Optional[str]) -> Optional[dt.date]:
 
 
 def _write_reports(result: RosterResult, targets: list[tuple[Path, list[str] | None]]) -> None:
-    from .cli import console
 
     for path, files in targets:
         backup = write_report(result, path, files=files)
@@ -149,7 +147,6 @@ def validate(
     原名册不会被改动；报告写在名册旁边（名册名.校验报告.xlsx，已有的旧报告先备份）。
     退出码：0 无错误；1 发现错误；2 有文件无法读取或参数有误。
     """
-    from .cli import fail
 
     try:
         inputs = collect_inputs(rosters, agent)
@@ -188,9 +185,8 @@ def fill(
     有问题的名册各写一份校验报告到 输出文件夹/校验报告/。原名册不会被改动，已有的输出先备份。
     退出码：0 无错误；1 名册有错误（表格仍按现有数据填写，请改正后重新生成）；2 有文件无法读取。
     """
-    from .cli import console, fail
 
-    from .fill import fill_forms
+    from ..workbooks.fill import fill_forms
 
     try:
         inputs = collect_inputs(rosters, agent, exclude=into)

@@ -24,7 +24,7 @@ from docx.oxml import parse_xml
 from docx.shared import Emu, Mm, Pt
 from PIL import Image, ImageDraw, ImageFont
 
-from .errors import FileFormatError, InputError, ToolMissingError
+from ..errors import FileFormatError, InputError, ToolMissingError
 from .office import install_bytes
 
 SEAL_DIAMETER = Mm(42)

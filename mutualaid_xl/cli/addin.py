@@ -10,7 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import MutualAidError
+from ..errors import MutualAidError
+from .common import console, fail
 
 addin_app = typer.Typer(help="Excel 加载项（职工互助选项卡）：生成与安装。", no_args_is_help=True)
 
@@ -34,8 +35,7 @@ def _table(title: str, results) -> Table:
 @addin_app.command("build")
 def build(directory: Path = typer.Argument(Path("addin"), help="输出目录（默认 addin）")) -> None:
     """由 xlwings 自带的加载项模板生成职工互助加载项（每个按钮一个 .xlam）和 xlwings.conf。内容未变的文件不动。"""
-    from .addin_build import build as build_addin
-    from .cli import console, fail
+    from ..excel.addin import build as build_addin
 
     try:
         results = build_addin(directory)
@@ -50,14 +50,13 @@ def install() -> None:
 
     只支持 Windows 和 macOS；在其他系统上说明原因并以退出码 2 结束。运行前请关闭 Excel。
     """
-    from .cli import console, fail
 
     if sys.platform not in ("win32", "darwin"):
         fail(NOT_SUPPORTED)
     import xlwings
     from xlwings.cli import get_addin_dir
 
-    from .addin_build import BUTTONS, install as install_addin
+    from ..excel.addin import BUTTONS, install as install_addin
 
     try:
         startup_dir = Path(get_addin_dir())

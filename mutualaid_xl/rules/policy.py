@@ -18,14 +18,14 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import NotConfiguredError, PolicyError
+from ..errors import NotConfiguredError, PolicyError
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-BUILTIN_DIR = Path(__file__).parent / "policies"
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY_ID = "nm-2021"
 CATEGORIES = ("在职", "退休", "续互", "新参互")
 CATEGORY_ALIASES = {
@@ -277,7 +277,7 @@ def normalize_category(value: str) -> list[str]:
     """'在职/续互', 'retired', '新参互' -> canonical categories; raises on unknown words."""
     import re
 
-    from .errors import InputError
+    from ..errors import InputError
     from .values import normalize_text
 
     words = [w for w in re.split(r"[/,，、;；\s|+]+", normalize_text(str(value))) if w]

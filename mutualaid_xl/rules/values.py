@@ -13,7 +13,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from .errors import InputError
+from ..errors import InputError
 
 EXCEL_ERRORS = (
     "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",

@@ -28,8 +28,8 @@ from xml.sax.saxutils import quoteattr
 
 import xlwings
 
-from .errors import FileFormatError
-from .files import write_bytes_atomic
+from ..errors import FileFormatError
+from ..files import write_bytes_atomic
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
 CUSTOM_UI = "customUI/customUI.xml"

@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import engine
-from .errors import InputError, MutualAidError
+from ..errors import InputError, MutualAidError
 from .policy import Policy, by_category
 from .values import is_blank, parse_bool, parse_decimal, parse_whole
 

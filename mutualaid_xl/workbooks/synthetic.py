@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .idcard import check_char
-from .policy import Policy, get_policy
-from .workbook_templates import NOT_JOINING, ROSTER, ROSTER_UNIT_CELL
+from ..rules.idcard import check_char
+from ..rules.policy import Policy, get_policy
+from .templates import NOT_JOINING, ROSTER, ROSTER_UNIT_CELL
 
 _SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国志文海燕"
@@ -59,7 +59,7 @@ def roster(count: int, *, seed: int = 0, policy: Policy | str | None = None, on:
     With ``units`` > 1 a 单位名称 column is added and members are spread over the units.
     A share of members is marked 未参 (listed but not joining), as the Kunming rule asks.
     """
-    from .engine import fee_for
+    from ..rules.engine import fee_for
 
     policy = policy if isinstance(policy, Policy) else get_policy(policy)
     on = on or (policy.dates.enrolment_start if policy.dates and policy.dates.enrolment_start else dt.date(2021, 5, 1))

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from .errors import FileFormatError
-from .files import write_atomic  # noqa: F401 - the readers' callers write with it
-from .values import normalize_text
+from ..errors import FileFormatError
+from ..files import write_atomic  # noqa: F401 - the readers' callers write with it
+from ..rules.values import normalize_text
 
 MAX_CELLS = 60_000_000    # a million rows of 60 columns; beyond it a stray far-away cell is the likely cause
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -406,7 +406,7 @@ def add_notes_sheet(wb, lines) -> None:
 
 def template_setting(sheets: list[Sheet], name: str):
     """A value the templates keep on their 设置 sheet (方案编号, 参互日期), or None."""
-    from .workbook_templates import SETTINGS_CELLS, SETTINGS_SHEET
+    from .templates import SETTINGS_CELLS, SETTINGS_SHEET
 
     ref = SETTINGS_CELLS[name]
     row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")

@@ -22,12 +22,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 
-from . import workbook_templates as wt
-from .policy import Policy
+from . import templates as wt
+from ..rules.policy import Policy
 from .roster import RosterResult, UnitSummary
-from .files import safe_file_name
+from ..files import safe_file_name
 from .sheets import set_text, write_atomic
-from .values import cn_date
+from ..rules.values import cn_date
 
 NO_AGENT = "（未分代办点）"
 

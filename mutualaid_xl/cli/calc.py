@@ -9,12 +9,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from . import engine
-from .errors import MutualAidError
-from .idcard import age_on, mask_id, mask_ids_in, normalize_id, sex
-from .money import rmb_upper, yuan
-from .policy import default_policy_id, get_policy, list_policies
-from .values import parse_date, parse_decimal
+from ..rules import engine
+from ..errors import MutualAidError
+from ..rules.idcard import age_on, mask_id, mask_ids_in, normalize_id, sex
+from ..rules.money import rmb_upper, yuan
+from ..rules.policy import default_policy_id, get_policy, list_policies
+from ..rules.values import parse_date, parse_decimal
+from .common import console, fail
 
 policy_app = typer.Typer(help="查看方案（每期政策）文件。", no_args_is_help=True)
 
@@ -27,7 +28,6 @@ def _money(text: Optional[str], argument: str) -> Optional[Decimal]:
 
 def policies() -> None:
     """列出所有可用方案（内置方案和 MUTUALAID_POLICY_PATH 目录中的方案）。"""
-    from .cli import console, fail
 
     try:
         items = list_policies()
@@ -47,7 +47,6 @@ def policies() -> None:
 @policy_app.command("show")
 def policy_show(policy_id: str = typer.Argument(..., help="方案编号，如 nm-2021")) -> None:
     """显示一个方案的全部规则及其文号出处。"""
-    from .cli import console, fail
 
     try:
         policy = get_policy(policy_id)
@@ -99,7 +98,6 @@ def subsidy(
     explain: bool = typer.Option(False, "--explain", "-e", help="逐项说明计算过程及文号出处"),
 ) -> None:
     """计算一次住院的补助金额（补助金 + 住院补贴，含保底和封顶）。"""
-    from .cli import console, fail
 
     try:
         stay = engine.Stay(
@@ -123,7 +121,6 @@ def fee(
     policy: Optional[str] = POLICY_OPTION,
 ) -> None:
     """查询每人每期应交互助金。"""
-    from .cli import console, fail
 
     try:
         p = get_policy(policy)
@@ -140,7 +137,6 @@ def eligible(
     policy: Optional[str] = POLICY_OPTION,
 ) -> None:
     """判断某人在某日能否参互（年龄、办理期限、身份证号）。不符合时退出码为 1。"""
-    from .cli import console, fail
 
     try:
         reason = engine.check_eligibility(get_policy(policy), id_number, category, parse_date(on_date, "on_date"))
@@ -158,8 +154,6 @@ def id_check(
 ) -> None:
     """校验身份证号：校验位、出生日期、性别、年龄（只显示脱敏号码）。无效时退出码为 1。"""
     import datetime as dt
-
-    from .cli import console
 
     try:
         id18 = normalize_id(id_number)

@@ -1,0 +1,24 @@
+"""The command line's shared console and error exit, imported by every command module."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import MutualAidError
+from ..rules.idcard import mask_ids_in
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def error_text(error: MutualAidError | str) -> str:
+    """The one way an error reaches the screen: Chinese, markup-escaped, ID numbers masked."""
+    return f"[bold red]错误[/]：{escape(mask_ids_in(str(error)))}"
+
+
+def fail(error: MutualAidError | str, code: int = 2) -> None:
+    """Print a Chinese error (never a traceback, never a full ID number) and exit with ``code``."""
+    err_console.print(error_text(error), highlight=False)
+    raise typer.Exit(code)
