@@ -13,7 +13,8 @@ from mutualaid_xl.workbooks import roster
 
 from mutualaid_xl.workbooks import synthetic
 from mutualaid_xl.rules.idcard import normalize_id
-from mutualaid_xl.workbooks.roster import ERROR, WARNING, check_ids, validate
+from mutualaid_xl.rules.id_columns import check_ids
+from mutualaid_xl.workbooks.roster import ERROR, WARNING, validate
 from mutualaid_xl.workbooks.sheets import Sheet, find_header, read_sheets, set_text, write_atomic
 from mutualaid_xl.workbooks.synthetic import fake_id
 

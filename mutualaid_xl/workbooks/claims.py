@@ -14,7 +14,6 @@ each sees the cap parts paid before; explanations from the scalar engine.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,10 +24,9 @@ import numpy as np
 from ..rules import engine
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import normalize_id
-from ..rules.money import round_half_up
 from ..rules.policy import Policy, get_policy
 from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
-from ..rules.values import cn_date, is_blank, normalize_text, parse_date, parse_text
+from ..rules.values import is_blank, normalize_text, parse_date, parse_text
 from ..rules.columns import ClaimColumns, SubsidyColumns, subsidy_columns
 from .templates import CLAIMS, POLICY_NAME
 
