@@ -3,7 +3,7 @@
 Each handler takes the workbook (``xw.Book.caller()`` when called from Excel; tests pass a
 fake), calls the same service as the command line and reports back in a Chinese message
 box. A problem the clerk can fix (MutualAidError) becomes a message, never a traceback.
-Which button runs which handler: ``addin_build.BUTTONS`` and ``mutualaid_xl/buttons/``.
+Which button runs which handler: ``excel.addin.BUTTONS`` and ``mutualaid_xl/buttons/``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 _UNIT_WORDS = ("晨光", "北辰", "远航", "青山", "恒达", "瑞丰", "金桥", "新源", "长河", "星火")
 _UNIT_KINDS = ("机械厂", "商贸公司", "中学", "医院", "建筑公司", "物流公司", "电力分公司", "街道办事处")
 
-# Columns written by write_roster, as in the roster template (mutualaid_xl/workbook_templates.py).
+# Columns written by write_roster, as in the roster template (mutualaid_xl/workbooks/templates.py).
 HEADERS = ("序号", "姓名", "身份证号", "性别", "类别", "续互/新参互", "交费金额")
 UNIT_HEADER = "单位名称"
 

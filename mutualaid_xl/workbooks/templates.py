@@ -733,7 +733,7 @@ def readme_text() -> str:
         "# 工作簿模板（由 `mutualaid templates build` 生成，请勿手工修改）",
         "",
         "重新生成：`mutualaid templates build [目录] [--policy 方案编号]`。列的位置在",
-        "`mutualaid_xl/workbook_templates.py` 的 ROSTER、CLAIMS、LEDGER、SUMMARY、TASKS、STATS、",
+        "`mutualaid_xl/workbooks/templates.py` 的 ROSTER、CLAIMS、LEDGER、SUMMARY、TASKS、STATS、",
         "APPLICATION_CELLS 中定义，填表和校验程序从那里取，不要另写列号。",
         "",
         "灰底是公式（工作表保护，无密码，可在“审阅”中撤销保护）；白底是填写处。A4 纸，宽表横向，",
