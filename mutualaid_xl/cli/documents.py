@@ -13,6 +13,7 @@ from ..errors import MutualAidError
 from .common import console, fail
 
 seal_app = typer.Typer(help="印章：生成演示用样章。", no_args_is_help=True)
+cert_app = typer.Typer(help="数字证书：生成演示用样章证书。", no_args_is_help=True)
 templates_app = typer.Typer(help="Word 模板（红头通知、申请表、审批表、汇总表、公示名单）。", no_args_is_help=True)
 
 
@@ -25,11 +26,13 @@ def render(
     sheet: Optional[str] = typer.Option(None, "--sheet", help="表格工作表名称（默认第一个表格工作表）"),
     seal: Optional[Path] = typer.Option(None, "--seal", help="印章图片（透明背景 PNG），盖在署名和日期上"),
     pdf: bool = typer.Option(False, "--pdf", help="同时用 LibreOffice 导出 PDF"),
+    sign: Optional[Path] = typer.Option(None, "--sign", help="数字签名证书（.p12），给盖章的 PDF 加数字签名，印章即签章外观"),
 ) -> None:
     """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。"""
     from ..documents import render as documents
 
     try:
+        signer = _signer(sign, pdf=pdf, seal=seal)
         if each:
             with Progress(TextColumn("生成文档"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=console, transient=True) as bar:
@@ -44,12 +47,56 @@ def render(
             console.print(f"已生成 {escape(str(produced[0]))}")
         if pdf:
             with console.status(f"正在用 LibreOffice 导出 {len(produced)} 份 PDF…"):
-                pdfs = documents.finish_pdfs(produced, seal)
+                pdfs = documents.finish_pdfs(produced, seal, signer)
             console.print(f"已导出 PDF：{escape(str(pdfs[0]))}" + (f" 等 {len(pdfs)} 份" if len(pdfs) > 1 else ""))
-        if seal is not None:
+        if signer is not None:
+            console.print("盖章的 PDF 已加数字签名（无需盖章记录，复制到别处也可核验）；Word 文件已记入盖章记录.csv。"
+                          "可用 mutualaid verify 文件 核验文件是否改动。")
+        elif seal is not None:
             console.print("已盖章并记入盖章记录.csv；可用 mutualaid verify 文件 核验文件是否改动。")
     except MutualAidError as error:
         fail(error)
+
+
+def _password(p12: Path, *, new: bool = False) -> str:
+    """The certificate password: $MUTUALAID_CERT_PASSWORD, else asked for without echo (never an option,
+    which would end up in the shell history)."""
+    from ..documents.signing import password_from_env
+
+    return password_from_env() or typer.prompt(f"证书 {p12.name} 的密码", hide_input=True, confirmation_prompt=new)
+
+
+def _signer(sign: Optional[Path], *, pdf: bool, seal: Optional[Path]):
+    """The signing key of --sign, checked before anything is written."""
+    from ..documents import signing
+    from ..errors import InputError
+
+    if sign is None:
+        return None
+    if not pdf:
+        raise InputError("数字签名加在 PDF 上，请同时给出 --pdf。", argument="--sign（数字签名证书）")
+    if seal is None:
+        raise InputError("数字签名以印章为签章外观，请同时给出 --seal 印章图片。", argument="--sign（数字签名证书）")
+    return signing.load_signer(sign, _password(sign))
+
+
+def cert_specimen(
+    name: str = typer.Argument(..., help="单位名称，如 某某市总工会"),
+    out: Path = typer.Argument(..., help="输出的证书文件（.p12）"),
+) -> None:
+    """生成标有「样章」的自签名数字证书（.p12），仅供演示和测试，不能证明身份。
+
+    密码取自环境变量 MUTUALAID_CERT_PASSWORD，未设置时提示输入（不回显）。
+
+    示例：mutualaid cert specimen 某某市总工会 样章证书.p12
+    """
+    from ..documents import signing
+
+    try:
+        path = signing.specimen_certificate(name, out, _password(out, new=True))
+    except MutualAidError as error:
+        fail(error)
+    console.print(f"已生成样章证书 {escape(str(path))}（自签名，仅供演示和测试；正式签名请使用证书机构颁发的证书）")
 
 
 def seal_specimen(
@@ -66,8 +113,9 @@ def seal_specimen(
     console.print(f"已生成样章 {escape(str(path))}（仅供演示和测试，正式文件请使用本单位提供的印章图片）")
 
 
-def verify(file: Path = typer.Argument(..., help="已盖章的 .docx 或 .pdf 文件")) -> None:
-    """核验盖章文件自盖章以来是否改动（对照同目录的盖章记录.csv）。退出码：0 未改动，1 已改动或无记录。"""
+def verify(file: Path = typer.Argument(..., help="已盖章的 Word 或 PDF 文件")) -> None:
+    """核验盖章文件自盖章以来是否改动：带数字签名的 PDF 核验签名本身（复制到别处也可核验），
+    其他文件对照同目录的盖章记录.csv。退出码：0 未改动，1 已改动或无法核验。"""
     from ..documents import seal
 
     try:
@@ -130,6 +178,8 @@ def register(app: typer.Typer) -> None:
     app.command("render")(render)
     seal_app.command("specimen")(seal_specimen)
     app.add_typer(seal_app, name="seal")
+    cert_app.command("specimen")(cert_specimen)
+    app.add_typer(cert_app, name="cert")
     app.command("verify")(verify)
     app.command("pdf")(pdf)
     app.add_typer(templates_app, name="doctemplates")
