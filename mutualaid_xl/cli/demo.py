@@ -172,7 +172,10 @@ def demo(
     directory: Path = typer.Argument(Path("mutualaid_demo"), help="输出目录（默认 ./mutualaid_demo）"),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="是否导出 PDF（需要 LibreOffice）"),
 ) -> None:
-    """用内置的虚构数据完整演示一遍：名册校验、填好的台账和汇总表、补助登记表计算、审批表、公示名单、盖样章的红头通知和 PDF。"""
+    """用内置的虚构数据完整演示一遍：名册校验、填好的台账和汇总表、补助登记表计算、审批表、公示名单、盖样章的红头通知和 PDF。
+
+    示例：mutualaid demo 演示 --no-pdf
+    """
 
     policy = get_policy(POLICY_ID)
     table = Table(title=f"补助计算示例（{policy.id}）")

@@ -22,13 +22,16 @@ def render(
     data: Path = typer.Argument(..., help="数据文件：.xlsx（「字段/值」工作表加表格工作表）、.toml 或 .json"),
     out: Path = typer.Argument(..., help="输出 .docx 文件；--each 时为输出文件夹"),
     each: bool = typer.Option(False, "--each", help="批量：工作表每行生成一份文档"),
-    name_column: Optional[str] = typer.Option(None, "--name-column", help="--each 时用作文件名的列（默认「文件名」列，否则第一列）"),
+    name_column: Optional[str] = typer.Option(None, "--name-column", help="文件名所在的列（--each 时；默认「文件名」列，否则第一列）"),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="表格工作表名称（默认第一个表格工作表）"),
     seal: Optional[Path] = typer.Option(None, "--seal", help="印章图片（透明背景 PNG），盖在署名和日期上"),
     pdf: bool = typer.Option(False, "--pdf", help="同时用 LibreOffice 导出 PDF"),
     sign: Optional[Path] = typer.Option(None, "--sign", help="数字签名证书（.p12），给盖章的 PDF 加数字签名，印章即签章外观"),
 ) -> None:
-    """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。"""
+    """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。
+
+    示例：mutualaid render notice 通知.toml 通知.docx --seal 样章.png --pdf --sign 样章证书.p12
+    """
     from ..documents import render as documents
 
     try:
@@ -103,7 +106,10 @@ def seal_specimen(
     org: str = typer.Argument(..., help="单位名称，如 某某市总工会"),
     out: Path = typer.Argument(..., help="输出 PNG 文件"),
 ) -> None:
-    """生成标有「样章」字样的圆形红色演示印章（不可冒充真实印章）。"""
+    """生成标有「样章」字样的圆形红色演示印章（不可冒充真实印章）。
+
+    示例：mutualaid seal specimen 某某市总工会 样章.png
+    """
     from ..documents import seal
 
     try:
@@ -113,9 +119,12 @@ def seal_specimen(
     console.print(f"已生成样章 {escape(str(path))}（仅供演示和测试，正式文件请使用本单位提供的印章图片）")
 
 
-def verify(file: Path = typer.Argument(..., help="已盖章的 Word 或 PDF 文件")) -> None:
+def verify(file: Path = typer.Argument(..., help="已盖章的文件（Word 或 PDF）")) -> None:
     """核验盖章文件自盖章以来是否改动：带数字签名的 PDF 核验签名本身（复制到别处也可核验），
-    其他文件对照同目录的盖章记录.csv。退出码：0 未改动，1 已改动或无法核验。"""
+    其他文件对照同目录的盖章记录.csv。退出码：0 未改动，1 已改动或无法核验。
+
+    示例：mutualaid verify 通知.pdf
+    """
     from ..documents import seal
 
     try:
@@ -133,7 +142,10 @@ def pdf(
     files: List[Path] = typer.Argument(..., help=".docx/.xlsx 文件（可多个，一次启动 LibreOffice 全部转换）"),
     outdir: Optional[Path] = typer.Option(None, "--outdir", help="输出文件夹（默认与原文件同目录）"),
 ) -> None:
-    """用 LibreOffice 把 Word/Excel 文件导出为 PDF。"""
+    """用 LibreOffice 把 Word/Excel 文件导出为 PDF。
+
+    示例：mutualaid pdf 通知.docx 汇总表.xlsx --outdir 导出
+    """
     from ..documents.office import to_pdf
 
     try:
@@ -148,7 +160,10 @@ def pdf(
 def templates_build(
     outdir: Optional[Path] = typer.Option(None, "--outdir", help="写到这个文件夹（供修改后用 MUTUALAID_TEMPLATE_PATH 启用）；默认更新内置模板"),
 ) -> None:
-    """重新生成内置 Word 模板（doc_templates/ 与包内副本；每次生成的文件完全相同）。"""
+    """重新生成内置 Word 模板（doc_templates/ 与包内副本；每次生成的文件完全相同）。
+
+    示例：mutualaid doctemplates build --outdir 我的模板
+    """
     from ..documents.build import build
 
     for path in build([outdir] if outdir is not None else None):
@@ -157,7 +172,10 @@ def templates_build(
 
 @templates_app.command("fields")
 def templates_fields(template: str = typer.Argument(..., help="模板名或 .docx 模板路径")) -> None:
-    """列出模板需要的字段。"""
+    """列出模板需要的字段。
+
+    示例：mutualaid doctemplates fields notice
+    """
     from ..documents.render import template_fields
 
     from rich.table import Table

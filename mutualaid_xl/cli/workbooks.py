@@ -22,7 +22,10 @@ def build(
     policy: str = typer.Option(DEFAULT_POLICY_ID, "--policy", "-p",
                                help="按哪个方案生成（交费标准文字、任务分配表、名册默认方案）"),
 ) -> None:
-    """生成全部工作簿模板和列说明 README.md。内容未变的文件不动；有变化时旧文件改名备份（NAME.bak-日期时间.xlsx）。"""
+    """生成全部工作簿模板和列说明 README.md。内容未变的文件不动；有变化时旧文件改名备份（NAME.bak-日期时间.xlsx）。
+
+    示例：mutualaid templates build workbook_templates --policy nm-2021
+    """
     from ..workbooks.templates import build as build_templates
 
     try:

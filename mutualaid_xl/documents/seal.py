@@ -266,7 +266,10 @@ def read_log(log: Path | str) -> tuple[list[dict[str, str]], str]:
     """
     log = Path(log)
     text, encoding = _decode_log(log.read_bytes(), log)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise FileFormatError(f"盖章记录无法按 CSV 读取（{error}），该文件可能被改动过。", file=str(log)) from None
     if not rows:
         return [], encoding
     header = [cell.strip() for cell in rows[0]]
