@@ -86,10 +86,16 @@ _OS_REASONS = {
 _WINDOWS_REASONS = {32: "文件正被其他程序占用（可能在 Word 或 Excel 中打开）", 206: "文件名或路径太长"}
 
 
-def from_os_error(error: OSError) -> MutualAidError:
-    """An operating-system error as a Chinese message naming the file (the one place they are translated)."""
+def os_reason(error: OSError) -> str:
+    """Why an operating-system call failed, in Chinese (never the system's English strerror)."""
     reason = _WINDOWS_REASONS.get(getattr(error, "winerror", None)) or _OS_REASONS.get(error.errno)
     if reason is None:
         reason = f"操作系统报告错误（错误号 {error.errno}）" if error.errno else "读写文件时出错"
+    return reason
+
+
+def from_os_error(error: OSError) -> MutualAidError:
+    """An operating-system error as a Chinese message naming the file (the one place they are translated)."""
+    reason = os_reason(error)
     files = [str(f) for f in (error.filename, getattr(error, "filename2", None)) if f]
     return MutualAidError(f"{reason}。", file=" → ".join(files) or None)

@@ -152,3 +152,18 @@ def test_an_os_error_inside_a_command_is_a_chinese_message(tmp_path, monkeypatch
     assert result.exit_code == 2
     assert "没有权限" in output and "Word 或 Excel 中打开" in output and "通知.docx" in output
     assert "Permission denied" not in output and "Traceback" not in output
+
+
+def test_a_full_disk_while_writing_claims_is_reported_in_chinese(tmp_path, monkeypatch):
+    from mutualaid_xl.workbooks import claims, templates
+
+    register = tmp_path / "登记表.xlsx"
+    templates.workbook(templates.CLAIMS.file, "nm-2021").save(register)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "结果.xlsx"))
+
+    monkeypatch.setattr(claims, "write_result", full)
+    result = runner.invoke(app, ["claims", str(register), "--out", str(tmp_path / "结果.xlsx")])
+    output = result.output.replace("\n", "")
+    assert result.exit_code == 2 and "磁盘空间不足" in output and "No space" not in output, result.output

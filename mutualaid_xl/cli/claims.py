@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..errors import MutualAidError
+from ..errors import MutualAidError, os_reason
 from ..rules.idcard import mask_ids_in
 from .common import console, fail
 
@@ -62,7 +62,7 @@ def claims(
     except MutualAidError as error:
         fail(mask_ids_in(str(error)))
     except OSError as error:
-        fail(f"无法写入 {out}：{error.strerror}")
+        fail(f"无法写入 {out}：{os_reason(error)}")
     table = Table(title=f"补助计算结果（方案 {escape(result.policy.title)}）", show_header=False)
     table.add_row("住院记录", f"{len(result.rows)} 行")
     table.add_row("已计算", f"{result.computed()} 行")
@@ -105,7 +105,7 @@ def reconcile(
     except MutualAidError as error:
         fail(mask_ids_in(str(error)))
     except OSError as error:
-        fail(f"无法写入 {out}：{error.strerror}")
+        fail(f"无法写入 {out}：{os_reason(error)}")
     table = Table(title="对账结果")
     for column in ("类型", "人数", "金额差（名册−系统，元）"):
         table.add_column(column)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..errors import FileFormatError, MutualAidError
+from ..errors import FileFormatError, MutualAidError, os_reason
 from ..rules.policy import get_policy
 from ..workbooks.roster import ERROR, WARNING, Problem, RosterChecker, RosterResult, write_report
 from ..workbooks.sheets import SPREADSHEET_SUFFIXES, read_sheets, template_setting
@@ -165,7 +165,7 @@ def validate(
     except MutualAidError as error:
         fail(error)
     except OSError as error:
-        fail(f"无法写入报告：{error.strerror}（{error.filename}）{OPEN_HINT}")
+        fail(f"无法写入报告：{os_reason(error)}（{error.filename}）{OPEN_HINT}")
     if unreadable:
         raise typer.Exit(2)
     if result.errors:
@@ -216,7 +216,7 @@ def fill(
     except MutualAidError as error:
         fail(error)
     except OSError as error:
-        fail(f"无法写入：{error.strerror}（{error.filename}）{OPEN_HINT}")
+        fail(f"无法写入：{os_reason(error)}（{error.filename}）{OPEN_HINT}")
     if unreadable:
         raise typer.Exit(2)
     if result.errors:

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import MutualAidError
+from ..errors import MutualAidError, os_reason
 from ..rules.policy import DEFAULT_POLICY_ID
 from .common import console, fail
 
@@ -33,7 +33,7 @@ def build(
     except MutualAidError as error:
         fail(error)
     except OSError as error:
-        fail(f"无法写入目录 {directory}：请确认它是一个可写的文件夹（{error.strerror or error}）")
+        fail(f"无法写入目录 {directory}：请确认它是一个可写的文件夹（{os_reason(error)}）")
     table = Table(title=f"工作簿模板：{escape(str(directory))}（方案 {escape(policy)}）")
     table.add_column("文件")
     table.add_column("结果")
