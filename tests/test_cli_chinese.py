@@ -84,6 +84,9 @@ def test_a_bad_value_names_the_option_typed_not_the_parameter():
     result = runner.invoke(app, ["subsidy", "--self-pay", "一万", "--days", "3"])
     assert result.exit_code == 2
     assert "--self-pay（自付费用）" in result.output and "self_pay" not in result.output
+    result = runner.invoke(app, ["eligible", "11010519491231002X", "在职", "三月"])
+    assert result.exit_code == 2 and "参数 参互日期：“三月”不是可识别的日期" in result.output.replace("\n", "")
+    assert "on_date" not in result.output
     result = runner.invoke(app, ["subsidy", "-d", "三"])
     assert result.exit_code == 2
     assert "选项 --days（住院天数）：应为整数。" in result.output and "Invalid" not in result.output

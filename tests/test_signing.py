@@ -166,7 +166,10 @@ def test_cli_cert_specimen_asks_for_the_password_twice(tmp_path, monkeypatch):
     result = runner.invoke(app, ["cert", "specimen", "某工会", str(out)], input="pw-1\npw-1\n")
     assert result.exit_code == 0, result.output
     assert "pw-1" not in result.output  # not echoed
+    assert "证书 u.p12 的密码：" in result.output and "请再输入一次密码：" in result.output
     assert signing.load_signer(out, "pw-1").signing_cert.subject.native["common_name"] == "某工会（样章）"
+    result = runner.invoke(app, ["cert", "specimen", "某工会", str(tmp_path / "v.p12")], input="pw-1\npw-2\n")
+    assert result.exit_code == 2 and "两次输入的密码不一致" in result.output and not (tmp_path / "v.p12").exists()
 
 
 # --- the stamping log ---------------------------------------------------------------------

@@ -110,7 +110,7 @@ def typed_argument(argument: str | None) -> str | None:
         return argument
     for param in ctx.command.params:
         if param.name == argument:
-            return hint(param)
+            return (param.metavar or label(param) or argument) if isinstance(param, TyperArgument) else hint(param)
     return argument
 
 

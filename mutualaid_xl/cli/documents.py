@@ -65,8 +65,15 @@ def _password(p12: Path, *, new: bool = False) -> str:
     """The certificate password: $MUTUALAID_CERT_PASSWORD, else asked for without echo (never an option,
     which would end up in the shell history)."""
     from ..documents.signing import password_from_env
+    from ..errors import InputError
 
-    return password_from_env() or typer.prompt(f"证书 {p12.name} 的密码", hide_input=True, confirmation_prompt=new)
+    password = password_from_env()
+    if password:
+        return password
+    password = typer.prompt(f"证书 {p12.name} 的密码", hide_input=True, prompt_suffix="：")
+    if new and typer.prompt("请再输入一次密码", hide_input=True, prompt_suffix="：") != password:
+        raise InputError("两次输入的密码不一致。", argument="密码")
+    return password
 
 
 def _signer(sign: Optional[Path], *, pdf: bool, seal: Optional[Path]):
