@@ -269,3 +269,26 @@ def test_log_that_is_not_text_gives_a_chinese_message(stamped):
     log.write_bytes(b"\xff\xfe\x00\x81\x30" * 20)
     result = runner.invoke(app, ["verify", str(docs[0])])
     assert result.exit_code == 2 and "UTF-8" in result.output and "GBK" in result.output
+
+
+def test_concurrent_stampings_in_one_folder_keep_the_chain(tmp_path):
+    import threading
+
+    seal_png = seal.specimen_seal("某办事处", tmp_path / "章.png")
+    docs = []
+    for i in range(4):
+        doc = tmp_path / f"文{i}.docx"
+        doc.write_bytes(f"文档{i}".encode())
+        docs.append(doc)
+
+    def stamp_many(doc):
+        for _ in range(10):
+            seal.record_stamping(doc, seal_png)
+
+    threads = [threading.Thread(target=stamp_many, args=(doc,)) for doc in docs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    records, _ = seal.read_log(tmp_path / seal.LOG_NAME)  # raises if two runs broke the chain
+    assert len(records) == 40 and not (tmp_path / (seal.LOG_NAME + ".lock")).exists()

@@ -14,14 +14,17 @@ prove itself is signed instead (documents.signing), and needs no log.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import getpass
 import hashlib
 import io
 import math
+import os
 import shutil
 import subprocess
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,6 +295,32 @@ def read_log(log: Path | str) -> tuple[list[dict[str, str]], str]:
     return records, encoding
 
 
+@contextlib.contextmanager
+def _log_lock(log: Path, wait: float = 30.0):
+    """One stamping at a time per log (two runs in one folder would otherwise break the chain)."""
+    lock = log.with_name(log.name + ".lock")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                if time.time() - lock.stat().st_mtime > 120:  # left behind by a run that was killed
+                    lock.unlink(missing_ok=True)
+                    continue
+            except FileNotFoundError:
+                continue
+            if time.monotonic() > deadline:
+                raise InputError(f"盖章记录正被另一次盖章使用（{lock.name}），请稍后再试。", file=str(log)) from None
+            time.sleep(0.02)
+    try:
+        yield
+    finally:
+        os.close(handle)
+        lock.unlink(missing_ok=True)
+
+
 def record_stamping(document: Path | str, seal_png: Path | str) -> dict[str, str]:
     """Append (file, time, user, seal file, seal SHA-256, document SHA-256, chain hash) to 盖章记录.csv.
 
@@ -299,7 +328,6 @@ def record_stamping(document: Path | str, seal_png: Path | str) -> dict[str, str
     """
     document, seal_png = Path(document), Path(seal_png)
     log = log_path(document)
-    records, encoding = read_log(log) if log.is_file() else ([], "utf-8-sig")
     record = {
         "文件": document.name,
         "盖章时间": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -308,17 +336,19 @@ def record_stamping(document: Path | str, seal_png: Path | str) -> dict[str, str
         "印章SHA256": sha256_file(seal_png),
         "文档SHA256": sha256_file(document),
     }
-    record[CHAIN_COLUMN] = _chain(records[-1][CHAIN_COLUMN] if records else CHAIN_START, record)
-    existing = log.read_bytes() if log.is_file() else b""
-    line = io.StringIO()
-    if existing and not existing.endswith(b"\n"):
-        line.write("\r\n")
-    writer = csv.writer(line, lineterminator="\r\n")
-    if not records and not existing.strip():
-        writer.writerow(LOG_COLUMNS)
-    writer.writerow([record[column] for column in LOG_COLUMNS])
-    with open(log, "ab") as handle:
-        handle.write(line.getvalue().encode(encoding))
+    with _log_lock(log):
+        records, encoding = read_log(log) if log.is_file() else ([], "utf-8-sig")
+        record[CHAIN_COLUMN] = _chain(records[-1][CHAIN_COLUMN] if records else CHAIN_START, record)
+        existing = log.read_bytes() if log.is_file() else b""
+        line = io.StringIO()
+        if existing and not existing.endswith(b"\n"):
+            line.write("\r\n")
+        writer = csv.writer(line, lineterminator="\r\n")
+        if not records and not existing.strip():
+            writer.writerow(LOG_COLUMNS)
+        writer.writerow([record[column] for column in LOG_COLUMNS])
+        with open(log, "ab") as handle:
+            handle.write(line.getvalue().encode(encoding))
     return record
 
 
