@@ -208,8 +208,8 @@ def test_edited_log_line_is_detected(stamped):
     docs, _, log = stamped
     text = log.read_text(encoding="utf-8-sig")
     log.write_text(text.replace("审批1.docx", "审批9.docx"), encoding="utf-8-sig")
-    with pytest.raises(FileFormatError, match="第 2 行"):
-        seal.verify(docs[1])
+    result = seal.verify(docs[1])
+    assert not result.ok and "第 2 行" in result.message and "无法核验" in result.message
 
 
 def test_edited_document_with_a_hand_appended_line_is_detected(stamped):
@@ -219,10 +219,10 @@ def test_edited_document_with_a_hand_appended_line_is_detected(stamped):
     forged = dict(records[-1], 文档SHA256=seal.sha256_file(docs[1]))
     with open(log, "a", encoding="utf-8", newline="") as handle:
         handle.write(",".join(forged[c] for c in seal.LOG_COLUMNS) + "\r\n")
-    with pytest.raises(FileFormatError, match="第 4 行.*手工添加"):
-        seal.verify(docs[1])
+    result = seal.verify(docs[1])
+    assert not result.ok and re.search("第 4 行.*手工添加", result.message)
     result = runner.invoke(app, ["verify", str(docs[1])])
-    assert result.exit_code == 2 and "第 4 行" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "第 4 行" in result.output and "Traceback" not in result.output
 
 
 def test_damaged_log_is_never_appended_to(stamped):
@@ -258,17 +258,18 @@ def test_log_with_a_missing_column_gives_a_chinese_message(stamped):
     docs, _, log = stamped
     lines = [line.split(",") for line in log.read_text(encoding="utf-8-sig").splitlines()]
     log.write_text("\n".join(",".join(cells[:2] + cells[3:]) for cells in lines), encoding="utf-8-sig")  # no 操作人
+    assert "缺少列「操作人」" in seal.verify(docs[0]).message
     with pytest.raises(FileFormatError, match="缺少列「操作人」"):
-        seal.verify(docs[0])
+        seal.read_log(log)
     result = runner.invoke(app, ["verify", str(docs[0])])
-    assert result.exit_code == 2 and "缺少列「操作人」" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "缺少列「操作人」" in result.output and "Traceback" not in result.output
 
 
 def test_log_that_is_not_text_gives_a_chinese_message(stamped):
     docs, _, log = stamped
     log.write_bytes(b"\xff\xfe\x00\x81\x30" * 20)
     result = runner.invoke(app, ["verify", str(docs[0])])
-    assert result.exit_code == 2 and "UTF-8" in result.output and "GBK" in result.output
+    assert result.exit_code == 1 and "UTF-8" in result.output and "GBK" in result.output
 
 
 def test_concurrent_stampings_in_one_folder_keep_the_chain(tmp_path):

@@ -373,7 +373,10 @@ def verify(document: Path | str) -> Verification:
     log = log_path(document)
     if not log.is_file():
         return Verification(False, f"未找到盖章记录 {log}，无法核验（该文件可能未经本工具盖章，或未带数字签名）。")
-    records = [r for r in read_log(log)[0] if r["文件"] == document.name]
+    try:
+        records = [r for r in read_log(log)[0] if r["文件"] == document.name]
+    except FileFormatError as error:
+        return Verification(False, f"无法核验：{error}")
     if not records:
         return Verification(False, f"盖章记录 {log.name} 中没有文件 {document.name}。")
     record = records[-1]
