@@ -102,6 +102,10 @@ def test_verify_works_on_a_copy_without_any_log(signed, tmp_path):
     assert "签名有效" in result.message and "某某市总工会（样章）" in result.message and "样章证书" in result.message
     cli = runner.invoke(app, ["verify", str(copy)])
     assert cli.exit_code == 0 and "签名有效" in cli.output
+    changed = tmp_path / "改过.pdf"
+    changed.write_bytes(copy.read_bytes()[:-1] + b"X")
+    cli = runner.invoke(app, ["verify", str(copy), str(changed)])
+    assert cli.exit_code == 1 and "通知副本.pdf：签名有效" in cli.output and "改过.pdf：" in cli.output
 
 
 def signed_ranges(data: bytes) -> list[tuple[int, int]]:

@@ -126,23 +126,25 @@ def seal_specimen(
     console.print(f"已生成样章 {escape(str(path))}（仅供演示和测试，正式文件请使用本单位提供的印章图片）")
 
 
-def verify(file: Path = typer.Argument(..., help="已盖章的文件（Word 或 PDF）")) -> None:
+def verify(files: List[Path] = typer.Argument(..., help="已盖章的文件（Word 或 PDF，可多个）")) -> None:
     """核验盖章文件自盖章以来是否改动：带数字签名的 PDF 核验签名本身（复制到别处也可核验），
-    其他文件对照同目录的盖章记录.csv。退出码：0 未改动，1 已改动或无法核验。
+    其他文件对照同目录的盖章记录.csv。退出码：0 全部未改动，1 有文件已改动或无法核验。
 
-    示例：mutualaid verify 通知.pdf
+    示例：mutualaid verify 通知.pdf 审批表/*.pdf
     """
     from ..documents import seal
 
-    try:
-        result = seal.verify(file)
-    except MutualAidError as error:
-        fail(error)
-    if result.ok:
-        console.print(f"[green]{escape(result.message)}[/]")
-        return
-    console.print(f"[bold red]{escape(result.message)}[/]")
-    raise typer.Exit(1)
+    failed = 0
+    for file in files:
+        try:
+            result = seal.verify(file)
+        except MutualAidError as error:
+            fail(error)
+        prefix = f"{escape(file.name)}：" if len(files) > 1 else ""
+        console.print(f"[{'green' if result.ok else 'bold red'}]{prefix}{escape(result.message)}[/]")
+        failed += not result.ok
+    if failed:
+        raise typer.Exit(1)
 
 
 def pdf(
