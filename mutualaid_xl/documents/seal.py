@@ -371,14 +371,15 @@ def verify(document: Path | str) -> Verification:
         if check.signed:
             return Verification(check.ok, check.message)
     log = log_path(document)
+    unsigned = "该文件没有数字签名，" if document.suffix.lower() == ".pdf" else ""
     if not log.is_file():
-        return Verification(False, f"未找到盖章记录 {log}，无法核验（该文件可能未经本工具盖章，或未带数字签名）。")
+        return Verification(False, f"{unsigned}未找到盖章记录 {log}，无法核验（可能未经本工具盖章）。")
     try:
         records = [r for r in read_log(log)[0] if r["文件"] == document.name]
     except FileFormatError as error:
         return Verification(False, f"无法核验：{error}")
     if not records:
-        return Verification(False, f"盖章记录 {log.name} 中没有文件 {document.name}。")
+        return Verification(False, f"{unsigned}盖章记录 {log.name} 中没有这个文件，无法核验（可能未经本工具盖章）。")
     record = records[-1]
     if sha256_file(document) == record["文档SHA256"]:
         return Verification(True, f"文件未改动：与 {record['盖章时间']} 盖章时一致（印章 {record['印章文件']}）。", record)
