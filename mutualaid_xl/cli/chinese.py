@@ -12,6 +12,7 @@ import re
 import sys
 
 import typer
+from rich.markup import escape
 from rich.text import Text
 from typer import rich_utils
 from typer._click import exceptions as click_errors
@@ -31,9 +32,7 @@ rich_utils.REQUIRED_LONG_STRING = "[必填]"
 rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
 rich_utils.OPTIONS_PANEL_TITLE = "选项"
 rich_utils.COMMANDS_PANEL_TITLE = "命令"
-rich_utils.ERRORS_PANEL_TITLE = "错误"
 rich_utils.ABORTED_TEXT = "已取消。"
-rich_utils.RICH_HELP = "查看帮助：[blue]{command_path} {help_option}[/]"
 
 
 class _Formatter(HelpFormatter):
@@ -185,13 +184,15 @@ class ChineseGroup(TyperGroup):
         from .common import err_console, error_text
 
         _frame(self)
+        if not standalone_mode:  # a caller that handles typer's exceptions itself
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click_errors.ClickException as error:
             if type(error).__name__ == "NoArgsIsHelpError":  # the help was shown
                 sys.exit(2)
             ctx = getattr(error, "ctx", None)
-            usage = f"{ctx.get_usage()}\n" if ctx is not None else ""
+            usage = f"{escape(ctx.get_usage())}\n" if ctx is not None else ""
             command = f"（查看帮助：{ctx.command_path} --help）" if ctx is not None else ""
             err_console.print(usage + error_text(message(error) + command), highlight=False)
             sys.exit(2)
@@ -204,6 +205,4 @@ class ChineseGroup(TyperGroup):
         except OSError as error:
             err_console.print(error_text(from_os_error(error)), highlight=False)
             sys.exit(2)
-        if not standalone_mode:
-            return result
         sys.exit(result if isinstance(result, int) else 0)
