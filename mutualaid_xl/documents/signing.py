@@ -116,8 +116,10 @@ def _take_off_page(writer, page_index: int, name: str) -> None:
     """Let the page's seal picture draw nothing; the signature field draws it instead."""
     from pyhanko.pdf_utils import generic
 
-    page_ref, resources = writer.find_page_for_modification(page_index)
-    xobjects = resources.get_object()["/XObject"]
+    _, resources = writer.find_page_for_modification(page_index)
+    xobjects = resources.get_object().get("/XObject")
+    if xobjects is None or "/" + name not in xobjects:  # LibreOffice puts pictures straight on the page
+        raise FileFormatError("印章图片不在页面的资源中，无法改作签章外观。")
     empty = generic.StreamObject({
         generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
         generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
@@ -191,6 +193,7 @@ def verify_pdf(pdf: Path | str) -> SignatureCheck:
                 signer, specimen = _subject(status.signing_cert)
                 when = embedded.self_reported_timestamp
                 when_text = when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "（未记录）"
+                # strict on purpose: anything after a signature (even a second signature) fails
                 whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
                 if not (status.intact and status.valid):
                     ok = False
