@@ -22,10 +22,10 @@ def test_policies_lists_all_built_in_ids():
 def test_policy_show_prints_rules_and_sources():
     result = run("policy", "show", "nm-2021")
     assert result.exit_code == 0
-    assert "内工发〔2021〕5号" in result.output and "[subsidy]" in result.output
+    assert "内工发〔2021〕5号" in result.output and "补助 · 封顶" in result.output
     assert "250000" in result.output
     missing = run("policy", "show", "yn-14")
-    assert "[eligibility] 本期未配置" in missing.output
+    assert "参互条件：本期未配置" in missing.output
 
 
 def test_subsidy_amount_and_explanation():

@@ -95,6 +95,21 @@ def test_demo_pdfs(demo_run):
     assert len(list((folder / "documents" / "审批表").glob("*.pdf"))) == len(demo.DEMO_CLAIMS)
 
 
+@pytest.mark.libreoffice
+def test_demo_signs_the_stamped_pdfs_with_the_specimen_certificate(demo_run):
+    from mutualaid_xl.documents import seal, signing
+
+    folder, output = demo_run
+    docs = folder / "documents"
+    assert "specimen_cert.p12" in output and demo.DEMO_PASSWORD in output
+    for pdf in (docs / "通知.pdf", docs / "公示名单.pdf"):
+        check = signing.verify_pdf(pdf)
+        assert check.signed and check.ok and "示范市总工会（样章）" in check.message, pdf
+    assert not signing.verify_pdf(docs / "年度参互汇总表.pdf").signed  # carries no seal, so no signature
+    logged = {r["文件"] for r in seal.read_log(docs / seal.LOG_NAME)[0]}
+    assert logged == {"通知.docx", "公示名单.docx"}  # only the stamped Word files; no unstamped one
+
+
 def test_demo_without_a_chinese_font_still_produces_the_documents(tmp_path, monkeypatch):
     from mutualaid_xl.documents import seal
     from mutualaid_xl.errors import ToolMissingError

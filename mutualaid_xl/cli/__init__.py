@@ -6,15 +6,14 @@ usage (a clear Chinese message, never a traceback).
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from ..errors import MutualAidError
 from . import addin, calc, claims, demo, documents, roster, workbooks
-from .common import err_console, error_text
+from .chinese import ChineseGroup
 
 app = typer.Typer(
+    cls=ChineseGroup,  # Chinese help and errors for every command, and no traceback for any error
+    name="mutualaid",
     help="职工医疗互助工具：计算补助、校验名册、填写报表、生成红头文件。WPS 用户请用本命令行处理同样的工作簿。",
     no_args_is_help=True,
     add_completion=False,
@@ -26,11 +25,7 @@ for _module in (addin, claims, documents, calc, roster, workbooks, demo):
 
 
 def main() -> None:
-    try:
-        app()
-    except MutualAidError as error:  # a service raised past a command: still no traceback
-        err_console.print(error_text(error), highlight=False)
-        sys.exit(2)
+    app()
 
 
 if __name__ == "__main__":

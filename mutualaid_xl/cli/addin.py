@@ -34,7 +34,10 @@ def _table(title: str, results) -> Table:
 
 @addin_app.command("build")
 def build(directory: Path = typer.Argument(Path("addin"), help="输出目录（默认 addin）")) -> None:
-    """由 xlwings 自带的加载项模板生成职工互助加载项（每个按钮一个 .xlam）和 xlwings.conf。内容未变的文件不动。"""
+    """由 xlwings 自带的加载项模板生成职工互助加载项（每个按钮一个 .xlam）和 xlwings.conf。内容未变的文件不动。
+
+    示例：mutualaid addin build addin
+    """
     from ..excel.addin import build as build_addin
 
     try:
@@ -49,6 +52,8 @@ def install() -> None:
     """把职工互助加载项装进 Excel 的启动文件夹（XLSTART），记录本机 Python 的位置，并安装 xlwings 加载项（用于“导入函数”）。
 
     只支持 Windows 和 macOS；在其他系统上说明原因并以退出码 2 结束。运行前请关闭 Excel。
+
+    示例：mutualaid addin install
     """
 
     if sys.platform not in ("win32", "darwin"):

@@ -16,6 +16,7 @@ from ..rules.money import rmb_upper, yuan
 from ..rules.policy import default_policy_id, get_policy, list_policies
 from ..rules.values import parse_date, parse_decimal
 from .common import console, fail
+from .policy_table import print_policy
 
 policy_app = typer.Typer(help="查看方案（每期政策）文件。", no_args_is_help=True)
 
@@ -27,7 +28,10 @@ def _money(text: Optional[str], argument: str) -> Optional[Decimal]:
 
 
 def policies() -> None:
-    """列出所有可用方案（内置方案和 MUTUALAID_POLICY_PATH 目录中的方案）。"""
+    """列出所有可用方案（内置方案和 MUTUALAID_POLICY_PATH 目录中的方案）。
+
+    示例：mutualaid policies
+    """
 
     try:
         items = list_policies()
@@ -46,42 +50,16 @@ def policies() -> None:
 
 @policy_app.command("show")
 def policy_show(policy_id: str = typer.Argument(..., help="方案编号，如 nm-2021")) -> None:
-    """显示一个方案的全部规则及其文号出处。"""
+    """显示一个方案的全部规则及其文号出处。
+
+    示例：mutualaid policy show nm-2021
+    """
 
     try:
         policy = get_policy(policy_id)
     except MutualAidError as error:
         fail(error)
-    console.print(f"[bold]{policy.name}[/]（{policy.id}，{'正式方案' if policy.kind == 'production' else '参考预设'}）")
-    console.print(f"地区：{policy.region}　期次：{policy.period}　文件：{policy.path}")
-    for document in policy.documents:
-        console.print(f"  依据：{document}")
-    for note in policy.notes:
-        console.print(f"  说明：{note}")
-    data = policy.model_dump(mode="json", exclude_none=True)
-    for block in ("fees", "shares", "eligibility", "participation", "dates", "subsidy", "targets", "exclusions"):
-        if block not in data:
-            console.print(f"[dim]{escape(f'[{block}]')} 本期未配置[/]")
-            continue
-        console.print(f"[bold cyan]{escape(f'[{block}]')}[/]")
-        _print_block(console, data[block], "  ")
-
-
-def _print_block(console, value, indent: str) -> None:
-    for key, item in value.items():
-        if isinstance(item, dict) and "source" in item:
-            console.print(f"{indent}[cyan]{key}[/]")
-            _print_block(console, item, indent + "  ")
-        elif isinstance(item, list) and item and isinstance(item[0], dict):
-            console.print(f"{indent}{key}:")
-            for entry in item:
-                console.print(f"{indent}  - " + "，".join(f"{k}={v}" for k, v in entry.items()), highlight=False)
-        elif isinstance(item, list):
-            console.print(f"{indent}{key}:")
-            for entry in item:
-                console.print(f"{indent}  - {entry}", highlight=False)
-        else:
-            console.print(f"{indent}{key} = {item}", highlight=False)
+    print_policy(console, policy)
 
 
 def subsidy(
@@ -97,7 +75,10 @@ def subsidy(
     policy: Optional[str] = POLICY_OPTION,
     explain: bool = typer.Option(False, "--explain", "-e", help="逐项说明计算过程及文号出处"),
 ) -> None:
-    """计算一次住院的补助金额（补助金 + 住院补贴，含保底和封顶）。"""
+    """计算一次住院的补助金额（补助金 + 住院补贴，含保底和封顶）。
+
+    示例：mutualaid subsidy --self-pay 20000 --days 12 --years 2 --explain
+    """
 
     try:
         stay = engine.Stay(
@@ -120,7 +101,10 @@ def fee(
     category: str = typer.Argument(..., help="人员类别：在职、退休、续互、新参互（可写“在职/续互”）"),
     policy: Optional[str] = POLICY_OPTION,
 ) -> None:
-    """查询每人每期应交互助金。"""
+    """查询每人每期应交互助金。
+
+    示例：mutualaid fee 退休 --policy nm-2021
+    """
 
     try:
         p = get_policy(policy)
@@ -136,7 +120,10 @@ def eligible(
     on_date: str = typer.Argument(..., help="参互日期，如 2021-06-01"),
     policy: Optional[str] = POLICY_OPTION,
 ) -> None:
-    """判断某人在某日能否参互（年龄、办理期限、身份证号）。不符合时退出码为 1。"""
+    """判断某人在某日能否参互（年龄、办理期限、身份证号）。不符合时退出码为 1。
+
+    示例：mutualaid eligible 11010519491231002X 在职 2021-06-01
+    """
 
     try:
         reason = engine.check_eligibility(get_policy(policy), id_number, category, parse_date(on_date, "on_date"))
@@ -152,7 +139,10 @@ def id_check(
     id_number: str = typer.Argument(..., help="身份证号"),
     on_date: Optional[str] = typer.Option(None, "--on", help="计算年龄的日期（默认今天）"),
 ) -> None:
-    """校验身份证号：校验位、出生日期、性别、年龄（只显示脱敏号码）。无效时退出码为 1。"""
+    """校验身份证号：校验位、出生日期、性别、年龄（只显示脱敏号码）。无效时退出码为 1。
+
+    示例：mutualaid id 11010519491231002X --on 2021-06-01
+    """
     import datetime as dt
 
     try:

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..errors import MutualAidError
+from ..errors import MutualAidError, os_reason
 from ..rules.idcard import mask_ids_in
 from .common import console, fail
 
@@ -36,6 +36,8 @@ def claims(
     """计算整张补助登记表：按身份证号自动得出首次住院和已付补助金，写出补助金额、计入封顶金额和说明。
 
     原登记表不被改动；结果写入新工作簿（已有同名文件先备份）。有问题的行逐一列出（工作表、行、列、原因），此时退出码为 1。
+
+    示例：mutualaid claims 补助登记表.xlsx --documents 文书 --seal 样章.png
     """
     from ..documents.claim_forms import write_documents
     from ..workbooks.claims import compute_register, write_result, yuan_of_fen
@@ -60,7 +62,7 @@ def claims(
     except MutualAidError as error:
         fail(mask_ids_in(str(error)))
     except OSError as error:
-        fail(f"无法写入 {out}：{error.strerror}")
+        fail(f"无法写入 {out}：{os_reason(error)}")
     table = Table(title=f"补助计算结果（方案 {escape(result.policy.title)}）", show_header=False)
     table.add_row("住院记录", f"{len(result.rows)} 行")
     table.add_row("已计算", f"{result.computed()} 行")
@@ -88,6 +90,8 @@ def reconcile(
     """名册与系统导出数据对账：系统缺少、系统多出、跨单位重复、金额不一致，以及各单位人数和金额合计。
 
     有差异时退出码为 1。身份证号和姓名在屏幕和结果工作簿中均打码；输入文件不被改动。
+
+    示例：mutualaid reconcile 名册文件夹 --against 系统导出.xlsx
     """
     from ..workbooks.reconcile import reconcile as run, summary_rows, write_report
 
@@ -101,7 +105,7 @@ def reconcile(
     except MutualAidError as error:
         fail(mask_ids_in(str(error)))
     except OSError as error:
-        fail(f"无法写入 {out}：{error.strerror}")
+        fail(f"无法写入 {out}：{os_reason(error)}")
     table = Table(title="对账结果")
     for column in ("类型", "人数", "金额差（名册−系统，元）"):
         table.add_column(column)

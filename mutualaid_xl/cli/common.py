@@ -14,7 +14,12 @@ err_console = Console(stderr=True)
 
 
 def error_text(error: MutualAidError | str) -> str:
-    """The one way an error reaches the screen: Chinese, markup-escaped, ID numbers masked."""
+    """The one way an error reaches the screen: Chinese, markup-escaped, ID numbers masked, and an
+    internal parameter name replaced by the option the clerk typed."""
+    if isinstance(error, MutualAidError) and error.argument:
+        from .chinese import typed_argument
+
+        error.argument = typed_argument(error.argument)
     return f"[bold red]错误[/]：{escape(mask_ids_in(str(error)))}"
 
 

@@ -1,7 +1,8 @@
 """`mutualaid demo`: a complete period run on built-in synthetic data.
 
 Everything is made up (names, ID numbers from unassigned area codes, the union "示范市总工会")
-and every seal is a specimen marked 样章. The steps are the clerk's day: unit rosters ->
+and every seal is a specimen marked 样章; the stamped PDFs are signed with a specimen
+certificate (also marked 样章, password DEMO_PASSWORD). The steps are the clerk's day: unit rosters ->
 validation report -> filled ledger, summary and application forms -> claims register
 computed -> approval forms and masked public list -> stamped red-header notice -> PDFs.
 """
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from ..documents import render as documents
 from ..rules import engine
-from ..documents import seal
+from ..documents import seal, signing
 from ..workbooks import synthetic
 from ..workbooks import templates as wt
 from ..documents.claim_forms import write_documents
@@ -37,6 +38,7 @@ OFFICE = "示范市职工互助保障办事处"
 AGENT = "示范市直代办点"
 UNITS = ("示范市第一中学工会", "示范市人民医院工会", "示范市机械厂工会")
 MEMBERS_PER_UNIT = 40
+DEMO_PASSWORD = "mutualaid-demo"  # of the specimen certificate; stated in the demo's output
 
 # Synthetic stays that show each rule of nm-2021: bands, allowance by years, minimum, cap, pro-rating.
 DEMO_STAYS = [
@@ -146,6 +148,8 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
     except ToolMissingError as error:  # no CJK font on this machine: documents without the seal
         seal_png = None
         notes.append(f"未盖样章：{error.message}")
+    certificate = signing.specimen_certificate(ISSUER, docs / "specimen_cert.p12", DEMO_PASSWORD)
+    produced.append(certificate)
     words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0]]
     application = documents.Renderer("application_form")
     for summary in roster_result.units.values():
@@ -158,7 +162,7 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
 
     if pdf:
         try:
-            produced += documents.finish_pdfs(words, seal_png)
+            produced += documents.finish_pdfs(words, seal_png, signing.load_signer(certificate, DEMO_PASSWORD))
         except ToolMissingError as error:
             notes.append(f"未生成 PDF：{error.message}")
     return produced, notes
@@ -168,7 +172,10 @@ def demo(
     directory: Path = typer.Argument(Path("mutualaid_demo"), help="输出目录（默认 ./mutualaid_demo）"),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="是否导出 PDF（需要 LibreOffice）"),
 ) -> None:
-    """用内置的虚构数据完整演示一遍：名册校验、填好的台账和汇总表、补助登记表计算、审批表、公示名单、盖样章的红头通知和 PDF。"""
+    """用内置的虚构数据完整演示一遍：名册校验、填好的台账和汇总表、补助登记表计算、审批表、公示名单、盖样章的红头通知和 PDF。
+
+    示例：mutualaid demo 演示 --no-pdf
+    """
 
     policy = get_policy(POLICY_ID)
     table = Table(title=f"补助计算示例（{policy.id}）")
@@ -183,6 +190,9 @@ def demo(
     console.print(f"[bold green]演示文件已生成（{len(produced)} 个），在 {directory.resolve()}：[/]", highlight=False)
     for path in produced:
         console.print(f"  {path.relative_to(directory)}", highlight=False)
+    if pdf:
+        console.print(f"盖章的 PDF 已用样章证书 documents/specimen_cert.p12（密码 {DEMO_PASSWORD}）签名，"
+                      "可用 mutualaid verify 核验。", highlight=False)
     for note in notes:
         console.print(f"[yellow]{note}[/]", highlight=False)
 

@@ -13,6 +13,7 @@ from ..errors import MutualAidError
 from .common import console, fail
 
 seal_app = typer.Typer(help="印章：生成演示用样章。", no_args_is_help=True)
+cert_app = typer.Typer(help="数字证书：生成演示用样章证书。", no_args_is_help=True)
 templates_app = typer.Typer(help="Word 模板（红头通知、申请表、审批表、汇总表、公示名单）。", no_args_is_help=True)
 
 
@@ -21,15 +22,20 @@ def render(
     data: Path = typer.Argument(..., help="数据文件：.xlsx（「字段/值」工作表加表格工作表）、.toml 或 .json"),
     out: Path = typer.Argument(..., help="输出 .docx 文件；--each 时为输出文件夹"),
     each: bool = typer.Option(False, "--each", help="批量：工作表每行生成一份文档"),
-    name_column: Optional[str] = typer.Option(None, "--name-column", help="--each 时用作文件名的列（默认「文件名」列，否则第一列）"),
+    name_column: Optional[str] = typer.Option(None, "--name-column", help="文件名所在的列（--each 时；默认「文件名」列，否则第一列）"),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="表格工作表名称（默认第一个表格工作表）"),
     seal: Optional[Path] = typer.Option(None, "--seal", help="印章图片（透明背景 PNG），盖在署名和日期上"),
     pdf: bool = typer.Option(False, "--pdf", help="同时用 LibreOffice 导出 PDF"),
+    sign: Optional[Path] = typer.Option(None, "--sign", help="数字签名证书（.p12），给盖章的 PDF 加数字签名，印章即签章外观"),
 ) -> None:
-    """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。"""
+    """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。
+
+    示例：mutualaid render notice 通知.toml 通知.docx --seal 样章.png --pdf --sign 样章证书.p12
+    """
     from ..documents import render as documents
 
     try:
+        signer = _signer(sign, pdf=pdf, seal=seal)
         if each:
             with Progress(TextColumn("生成文档"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=console, transient=True) as bar:
@@ -44,19 +50,73 @@ def render(
             console.print(f"已生成 {escape(str(produced[0]))}")
         if pdf:
             with console.status(f"正在用 LibreOffice 导出 {len(produced)} 份 PDF…"):
-                pdfs = documents.finish_pdfs(produced, seal)
+                pdfs = documents.finish_pdfs(produced, seal, signer)
             console.print(f"已导出 PDF：{escape(str(pdfs[0]))}" + (f" 等 {len(pdfs)} 份" if len(pdfs) > 1 else ""))
-        if seal is not None:
+        if signer is not None:
+            console.print("盖章的 PDF 已加数字签名（无需盖章记录，复制到别处也可核验）；Word 文件已记入盖章记录.csv。"
+                          "可用 mutualaid verify 文件 核验文件是否改动。")
+        elif seal is not None:
             console.print("已盖章并记入盖章记录.csv；可用 mutualaid verify 文件 核验文件是否改动。")
     except MutualAidError as error:
         fail(error)
+
+
+def _password(p12: Path, *, new: bool = False) -> str:
+    """The certificate password: $MUTUALAID_CERT_PASSWORD, else asked for without echo (never an option,
+    which would end up in the shell history)."""
+    from ..documents.signing import password_from_env
+    from ..errors import InputError
+
+    password = password_from_env()
+    if password:
+        return password
+    password = typer.prompt(f"证书 {p12.name} 的密码", hide_input=True, prompt_suffix="：")
+    if new and typer.prompt("请再输入一次密码", hide_input=True, prompt_suffix="：") != password:
+        raise InputError("两次输入的密码不一致。", argument="密码")
+    return password
+
+
+def _signer(sign: Optional[Path], *, pdf: bool, seal: Optional[Path]):
+    """The signing key of --sign, checked before anything is written."""
+    from ..documents import signing
+    from ..errors import InputError
+
+    if sign is None:
+        return None
+    if not pdf:
+        raise InputError("数字签名加在 PDF 上，请同时给出 --pdf。", argument="--sign（数字签名证书）")
+    if seal is None:
+        raise InputError("数字签名以印章为签章外观，请同时给出 --seal 印章图片。", argument="--sign（数字签名证书）")
+    return signing.load_signer(sign, _password(sign))
+
+
+def cert_specimen(
+    name: str = typer.Argument(..., help="单位名称，如 某某市总工会"),
+    out: Path = typer.Argument(..., help="输出的证书文件（.p12）"),
+) -> None:
+    """生成标有「样章」的自签名数字证书（.p12），仅供演示和测试，不能证明身份。
+
+    密码取自环境变量 MUTUALAID_CERT_PASSWORD，未设置时提示输入（不回显）。
+
+    示例：mutualaid cert specimen 某某市总工会 样章证书.p12
+    """
+    from ..documents import signing
+
+    try:
+        path = signing.specimen_certificate(name, out, _password(out, new=True))
+    except MutualAidError as error:
+        fail(error)
+    console.print(f"已生成样章证书 {escape(str(path))}（自签名，仅供演示和测试；正式签名请使用证书机构颁发的证书）")
 
 
 def seal_specimen(
     org: str = typer.Argument(..., help="单位名称，如 某某市总工会"),
     out: Path = typer.Argument(..., help="输出 PNG 文件"),
 ) -> None:
-    """生成标有「样章」字样的圆形红色演示印章（不可冒充真实印章）。"""
+    """生成标有「样章」字样的圆形红色演示印章（不可冒充真实印章）。
+
+    示例：mutualaid seal specimen 某某市总工会 样章.png
+    """
     from ..documents import seal
 
     try:
@@ -66,26 +126,35 @@ def seal_specimen(
     console.print(f"已生成样章 {escape(str(path))}（仅供演示和测试，正式文件请使用本单位提供的印章图片）")
 
 
-def verify(file: Path = typer.Argument(..., help="已盖章的 .docx 或 .pdf 文件")) -> None:
-    """核验盖章文件自盖章以来是否改动（对照同目录的盖章记录.csv）。退出码：0 未改动，1 已改动或无记录。"""
+def verify(files: List[Path] = typer.Argument(..., help="已盖章的文件（Word 或 PDF，可多个）")) -> None:
+    """核验盖章文件自盖章以来是否改动：带数字签名的 PDF 核验签名本身（复制到别处也可核验），
+    其他文件对照同目录的盖章记录.csv。退出码：0 全部未改动，1 有文件已改动或无法核验。
+
+    示例：mutualaid verify 通知.pdf 审批表/*.pdf
+    """
     from ..documents import seal
 
-    try:
-        result = seal.verify(file)
-    except MutualAidError as error:
-        fail(error)
-    if result.ok:
-        console.print(f"[green]{escape(result.message)}[/]")
-        return
-    console.print(f"[bold red]{escape(result.message)}[/]")
-    raise typer.Exit(1)
+    failed = 0
+    for file in files:
+        try:
+            result = seal.verify(file)
+        except MutualAidError as error:
+            fail(error)
+        prefix = f"{escape(file.name)}：" if len(files) > 1 else ""
+        console.print(f"[{'green' if result.ok else 'bold red'}]{prefix}{escape(result.message)}[/]")
+        failed += not result.ok
+    if failed:
+        raise typer.Exit(1)
 
 
 def pdf(
     files: List[Path] = typer.Argument(..., help=".docx/.xlsx 文件（可多个，一次启动 LibreOffice 全部转换）"),
     outdir: Optional[Path] = typer.Option(None, "--outdir", help="输出文件夹（默认与原文件同目录）"),
 ) -> None:
-    """用 LibreOffice 把 Word/Excel 文件导出为 PDF。"""
+    """用 LibreOffice 把 Word/Excel 文件导出为 PDF。
+
+    示例：mutualaid pdf 通知.docx 汇总表.xlsx --outdir 导出
+    """
     from ..documents.office import to_pdf
 
     try:
@@ -100,7 +169,10 @@ def pdf(
 def templates_build(
     outdir: Optional[Path] = typer.Option(None, "--outdir", help="写到这个文件夹（供修改后用 MUTUALAID_TEMPLATE_PATH 启用）；默认更新内置模板"),
 ) -> None:
-    """重新生成内置 Word 模板（doc_templates/ 与包内副本；每次生成的文件完全相同）。"""
+    """重新生成内置 Word 模板（doc_templates/ 与包内副本；每次生成的文件完全相同）。
+
+    示例：mutualaid doctemplates build --outdir 我的模板
+    """
     from ..documents.build import build
 
     for path in build([outdir] if outdir is not None else None):
@@ -109,7 +181,10 @@ def templates_build(
 
 @templates_app.command("fields")
 def templates_fields(template: str = typer.Argument(..., help="模板名或 .docx 模板路径")) -> None:
-    """列出模板需要的字段。"""
+    """列出模板需要的字段。
+
+    示例：mutualaid doctemplates fields notice
+    """
     from ..documents.render import template_fields
 
     from rich.table import Table
@@ -130,6 +205,8 @@ def register(app: typer.Typer) -> None:
     app.command("render")(render)
     seal_app.command("specimen")(seal_specimen)
     app.add_typer(seal_app, name="seal")
+    cert_app.command("specimen")(cert_specimen)
+    app.add_typer(cert_app, name="cert")
     app.command("verify")(verify)
     app.command("pdf")(pdf)
     app.add_typer(templates_app, name="doctemplates")

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..errors import FileFormatError, MutualAidError
+from ..errors import FileFormatError, MutualAidError, os_reason
 from ..rules.policy import get_policy
 from ..workbooks.roster import ERROR, WARNING, Problem, RosterChecker, RosterResult, write_report
 from ..workbooks.sheets import SPREADSHEET_SUFFIXES, read_sheets, template_setting
@@ -146,6 +146,8 @@ def validate(
 
     原名册不会被改动；报告写在名册旁边（名册名.校验报告.xlsx，已有的旧报告先备份）。
     退出码：0 无错误；1 发现错误；2 有文件无法读取或参数有误。
+
+    示例：mutualaid validate 名册文件夹 --on 2021-05-01
     """
 
     try:
@@ -163,7 +165,7 @@ def validate(
     except MutualAidError as error:
         fail(error)
     except OSError as error:
-        fail(f"无法写入报告：{error.strerror}（{error.filename}）{OPEN_HINT}")
+        fail(f"无法写入报告：{os_reason(error)}（{error.filename}）{OPEN_HINT}")
     if unreadable:
         raise typer.Exit(2)
     if result.errors:
@@ -184,6 +186,8 @@ def fill(
     一个文件夹的单位名册合并为一张汇总表（子文件夹按代办点分行、各出一本台账）；
     有问题的名册各写一份校验报告到 输出文件夹/校验报告/。原名册不会被改动，已有的输出先备份。
     退出码：0 无错误；1 名册有错误（表格仍按现有数据填写，请改正后重新生成）；2 有文件无法读取。
+
+    示例：mutualaid fill 名册文件夹 --into 输出 --office 示范市职工互助保障办事处
     """
 
     from ..workbooks.fill import fill_forms
@@ -212,7 +216,7 @@ def fill(
     except MutualAidError as error:
         fail(error)
     except OSError as error:
-        fail(f"无法写入：{error.strerror}（{error.filename}）{OPEN_HINT}")
+        fail(f"无法写入：{os_reason(error)}（{error.filename}）{OPEN_HINT}")
     if unreadable:
         raise typer.Exit(2)
     if result.errors:

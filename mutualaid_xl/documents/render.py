@@ -25,7 +25,7 @@ from markupsafe import escape
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..rules import money
-from . import seal
+from . import seal, signing
 from ..errors import FileFormatError, InputError, MutualAidError
 from ..rules.idcard import mask_id, mask_name
 from ..files import safe_file_name
@@ -397,18 +397,30 @@ class Renderer:
         out = Path(out)
         if out.suffix.lower() != ".docx":
             raise InputError("输出文件应以 .docx 结尾。", file=str(out))
+        if seal_png is not None and seal.log_path(out).is_file():
+            seal.read_log(seal.log_path(out))  # a damaged log stops the run before anything is written
         produced = install_bytes(self.render_bytes(data, seal_png=seal_png), out)
         if seal_png is not None:
             seal.record_stamping(produced, seal_png)
         return produced
 
 
-def finish_pdfs(docs: list[Path], seal_png: Path | str | None = None) -> list[Path]:
-    """Export rendered documents to PDF in one LibreOffice start; stamped ones get a log record too."""
+def finish_pdfs(docs: list[Path], seal_png: Path | str | None = None, signer=None) -> list[Path]:
+    """Export rendered documents to PDF in one LibreOffice start.
+
+    The PDF of a stamped document is signed with ``signer`` (see documents.signing), or else gets
+    a stamping log record; documents without a seal get neither.
+    """
     pdfs = to_pdf(docs)
     if seal_png is not None:
-        for pdf in pdfs:
-            seal.record_stamping(pdf, seal_png)
+        for doc in docs:
+            if not seal.carries_seal(doc):
+                continue
+            pdf = Path(doc).with_suffix(".pdf")  # to_pdf writes beside each document
+            if signer is not None:
+                signing.sign_pdf(pdf, signer, seal_png)
+            else:
+                seal.record_stamping(pdf, seal_png)
     return pdfs
 
 

@@ -4,19 +4,28 @@ Only specimen seals (visibly marked 样章 / SPECIMEN) are generated here; a uni
 seal image is supplied by the union and stays on its machines. Stamping a document puts
 the image in front of the text (``wp:anchor``, wrap none) centred on the signer and date,
 so no text moves, and appends a line to 盖章记录.csv beside the output so that
-``mutualaid verify`` can tell whether the document has changed since it was stamped.
+``mutualaid verify`` can tell whether the document has changed since it was stamped. Each
+line carries a hash over itself and the line before, so a line edited, inserted or appended
+by hand breaks the chain. The chain has no secret: it catches edits, not a forger who runs
+the same algorithm, and it cannot tell that the last lines were deleted; a PDF that must
+prove itself is signed instead (documents.signing), and needs no log.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import datetime as dt
 import getpass
 import hashlib
 import io
 import math
+import os
 import shutil
 import subprocess
+import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +40,9 @@ SEAL_DIAMETER = Mm(42)
 SIGNATURE_STYLE = "发文机关署名"
 LOG_NAME = "盖章记录.csv"
 LOG_HEADER = ("文件", "盖章时间", "操作人", "印章文件", "印章SHA256", "文档SHA256")
+CHAIN_COLUMN = "链哈希"
+LOG_COLUMNS = LOG_HEADER + (CHAIN_COLUMN,)
+CHAIN_START = "0" * 64
 SEAL_RED = (230, 0, 18)
 
 _FONT_FILES = (
@@ -221,9 +233,101 @@ def log_path(document: Path | str) -> Path:
     return Path(document).resolve().parent / LOG_NAME
 
 
+def carries_seal(document: Path | str) -> bool:
+    """Whether a .docx holds the seal picture that add_floating_seal puts in."""
+    try:
+        with zipfile.ZipFile(document) as archive:
+            return b'name="\xe5\x8d\xb0\xe7\xab\xa0"' in archive.read("word/document.xml")  # name="印章"
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def _chain(previous: str, record: dict[str, str]) -> str:
+    """Each line's hash covers the line before it, so an edited, inserted or appended line shows."""
+    text = previous + "\n" + "\t".join(record[column] for column in LOG_HEADER)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _decode_log(data: bytes, log: Path) -> tuple[str, str]:
+    """(text, encoding to append in): UTF-8 with or without BOM, or GBK as Excel saves on Chinese Windows."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"  # a superset of GBK, so every later line fits
+    except UnicodeDecodeError:
+        raise FileFormatError("盖章记录无法读取：既不是 UTF-8 也不是 GBK 编码的 CSV 文件。", file=str(log)) from None
+
+
+def read_log(log: Path | str) -> tuple[list[dict[str, str]], str]:
+    """The records of a stamping log and the encoding it is in; any damage is a Chinese error.
+
+    Checks the header, every line's length and the hash chain, naming the line (as Excel numbers it).
+    """
+    log = Path(log)
+    text, encoding = _decode_log(log.read_bytes(), log)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise FileFormatError(f"盖章记录无法按 CSV 读取（{error}），该文件可能被改动过。", file=str(log)) from None
+    if not rows:
+        return [], encoding
+    header = [cell.strip() for cell in rows[0]]
+    missing = [column for column in LOG_COLUMNS if column not in header]
+    if missing:
+        raise FileFormatError(f"盖章记录缺少列「{'」「'.join(missing)}」，无法核验；该文件可能被改动过。", file=str(log))
+    records, previous = [], CHAIN_START
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise FileFormatError(f"盖章记录第 {number} 行有 {len(row)} 项，应为 {len(header)} 项，该行不完整或被改动过。",
+                                  file=str(log))
+        record = {column: cell.strip() for column, cell in zip(header, row)}
+        if _chain(previous, record) != record[CHAIN_COLUMN]:
+            raise FileFormatError(f"盖章记录第 {number} 行与前面的记录对不上：该行被改动、插入或手工添加过，"
+                                  "记录不再可信。", file=str(log))
+        previous = record[CHAIN_COLUMN]
+        records.append(record)
+    return records, encoding
+
+
+@contextlib.contextmanager
+def _log_lock(log: Path, wait: float = 30.0):
+    """One stamping at a time per log (two runs in one folder would otherwise break the chain)."""
+    lock = log.with_name(log.name + ".lock")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                if time.time() - lock.stat().st_mtime > 120:  # left behind by a run that was killed
+                    lock.unlink(missing_ok=True)
+                    continue
+            except FileNotFoundError:
+                continue
+            if time.monotonic() > deadline:
+                raise InputError(f"盖章记录正被另一次盖章使用（{lock.name}），请稍后再试。", file=str(log)) from None
+            time.sleep(0.02)
+    try:
+        yield
+    finally:
+        os.close(handle)
+        lock.unlink(missing_ok=True)
+
+
 def record_stamping(document: Path | str, seal_png: Path | str) -> dict[str, str]:
-    """Append (file, time, user, seal file, seal SHA-256, document SHA-256) to 盖章记录.csv beside it."""
+    """Append (file, time, user, seal file, seal SHA-256, document SHA-256, chain hash) to 盖章记录.csv.
+
+    A log Excel re-saved as GBK stays GBK; a damaged log is never appended to.
+    """
     document, seal_png = Path(document), Path(seal_png)
+    log = log_path(document)
     record = {
         "文件": document.name,
         "盖章时间": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -232,13 +336,19 @@ def record_stamping(document: Path | str, seal_png: Path | str) -> dict[str, str
         "印章SHA256": sha256_file(seal_png),
         "文档SHA256": sha256_file(document),
     }
-    log = log_path(document)
-    new = not log.exists()
-    with open(log, "a", encoding="utf-8-sig" if new else "utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=LOG_HEADER)
-        if new:
-            writer.writeheader()
-        writer.writerow(record)
+    with _log_lock(log):
+        records, encoding = read_log(log) if log.is_file() else ([], "utf-8-sig")
+        record[CHAIN_COLUMN] = _chain(records[-1][CHAIN_COLUMN] if records else CHAIN_START, record)
+        existing = log.read_bytes() if log.is_file() else b""
+        line = io.StringIO()
+        if existing and not existing.endswith(b"\n"):
+            line.write("\r\n")
+        writer = csv.writer(line, lineterminator="\r\n")
+        if not records and not existing.strip():
+            writer.writerow(LOG_COLUMNS)
+        writer.writerow([record[column] for column in LOG_COLUMNS])
+        with open(log, "ab") as handle:
+            handle.write(line.getvalue().encode(encoding))
     return record
 
 
@@ -250,17 +360,26 @@ class Verification:
 
 
 def verify(document: Path | str) -> Verification:
-    """Whether ``document`` is byte-for-byte what was produced at its last stamping."""
+    """A signed PDF checks itself; other stamped files are checked against the stamping log beside them."""
+    from . import signing
+
     document = Path(document)
     if not document.is_file():
         raise InputError("文件不存在。", file=str(document))
+    if document.suffix.lower() == ".pdf":
+        check = signing.verify_pdf(document)
+        if check.signed:
+            return Verification(check.ok, check.message)
     log = log_path(document)
+    unsigned = "该文件没有数字签名，" if document.suffix.lower() == ".pdf" else ""
     if not log.is_file():
-        return Verification(False, f"未找到盖章记录 {log}，无法核验（该文件可能未经本工具盖章）。")
-    with open(log, encoding="utf-8-sig", newline="") as handle:
-        records = [r for r in csv.DictReader(handle) if r.get("文件") == document.name]
+        return Verification(False, f"{unsigned}未找到盖章记录 {log}，无法核验（可能未经本工具盖章）。")
+    try:
+        records = [r for r in read_log(log)[0] if r["文件"] == document.name]
+    except FileFormatError as error:
+        return Verification(False, f"无法核验：{error}")
     if not records:
-        return Verification(False, f"盖章记录 {log.name} 中没有文件 {document.name}。")
+        return Verification(False, f"{unsigned}盖章记录 {log.name} 中没有这个文件，无法核验（可能未经本工具盖章）。")
     record = records[-1]
     if sha256_file(document) == record["文档SHA256"]:
         return Verification(True, f"文件未改动：与 {record['盖章时间']} 盖章时一致（印章 {record['印章文件']}）。", record)

@@ -28,7 +28,7 @@ from xml.sax.saxutils import quoteattr
 
 import xlwings
 
-from ..errors import FileFormatError
+from ..errors import FileFormatError, os_reason
 from ..files import write_bytes_atomic
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
@@ -105,7 +105,8 @@ def addin_bytes(button: Button, template: Path = TEMPLATE) -> bytes:
     try:
         source = zipfile.ZipFile(template)
     except (OSError, zipfile.BadZipFile) as error:
-        raise FileFormatError(f"读不出 xlwings 的加载项模板（{error}）；请重新安装 xlwings", file=str(template)) from error
+        reason = os_reason(error) if isinstance(error, OSError) else "不是有效的压缩文件"
+        raise FileFormatError(f"读不出 xlwings 的加载项模板（{reason}）；请重新安装 xlwings", file=str(template)) from error
     out = io.BytesIO()
     with source, zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():

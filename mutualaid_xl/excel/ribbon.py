@@ -13,7 +13,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import InputError, MutualAidError
+from ..errors import InputError, MutualAidError, os_reason
 from ..rules.policy import default_policy_id, get_policy, list_policies
 from ..workbooks.sheets import Sheet
 from ..rules.values import is_blank, parse_date
@@ -114,7 +114,7 @@ def _guard(book, title: str, work) -> str:
     except MutualAidError as error:
         message = f"没有完成：{error}"
     except OSError as error:  # e.g. an output file open in Excel or WPS, a read-only folder
-        message = f"没有完成：无法读写文件 {error.filename or ''}（{error.strerror}）；如该文件正在打开，请先关闭再试"
+        message = f"没有完成：无法读写文件 {error.filename or ''}（{os_reason(error)}）；如该文件正在打开，请先关闭再试"
     return _alert(book, message, title)
 
 

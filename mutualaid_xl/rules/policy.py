@@ -18,7 +18,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import NotConfiguredError, PolicyError
+from ..errors import NotConfiguredError, PolicyError, os_reason
 
 try:
     import tomllib
@@ -340,7 +340,7 @@ def load_policy_file(path: Path) -> Policy:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     except OSError as error:
-        raise PolicyError(f"无法读取方案文件：{error.strerror}", file=str(path)) from None
+        raise PolicyError(f"无法读取方案文件：{os_reason(error)}", file=str(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"TOML 语法错误：{error}", file=str(path)) from None
     try:
