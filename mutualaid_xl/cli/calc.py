@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from ..rules import engine

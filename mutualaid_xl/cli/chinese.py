@@ -18,8 +18,10 @@ from typer import rich_utils
 from typer._click import exceptions as click_errors
 from typer._click.core import Context
 from typer._click.formatting import HelpFormatter
-from typer._click.globals import get_current_context
 from typer.core import TyperArgument, TyperGroup, TyperOption, _TyperParameter
+
+from .common import err_console, error_text
+from .names import hint, label
 
 HELP_TEXT = "显示本帮助并退出。"
 _TYPES = {"str": "文本", "int": "整数", "float": "数字", "path": "路径", "file": "文件", "dir": "文件夹",
@@ -85,32 +87,6 @@ def _folded(make):
 
 rich_utils._get_parameter_help = _folded(rich_utils._get_parameter_help)
 rich_utils._make_command_help = _folded(rich_utils._make_command_help)
-
-
-def label(param) -> str:
-    """A parameter's Chinese name: its help text up to the first punctuation, without Latin words."""
-    head = re.split(r"[：:，,；;（(。]", param.help or "", maxsplit=1)[0]
-    return "".join(word for word in head.split() if not re.search(r"[A-Za-z0-9._/\\-]", word))
-
-
-def hint(param) -> str:
-    """How an error names a parameter: the option as typed on the command line, with its Chinese name."""
-    name = label(param)
-    if isinstance(param, TyperArgument):
-        return f"参数「{param.metavar or name or param.name}」"
-    typed = next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
-    return f"{typed}（{name}）" if name else typed
-
-
-def typed_argument(argument: str | None) -> str | None:
-    """The option a clerk typed for an internal parameter name (``self_pay`` -> ``--self-pay（自付费用）``)."""
-    ctx = get_current_context(silent=True)
-    if ctx is None or not argument:
-        return argument
-    for param in ctx.command.params:
-        if param.name == argument:
-            return (param.metavar or label(param) or argument) if isinstance(param, TyperArgument) else hint(param)
-    return argument
 
 
 def _frame(command) -> None:
@@ -181,7 +157,6 @@ class ChineseGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from ..errors import MutualAidError, from_os_error
-        from .common import err_console, error_text
 
         _frame(self)
         if not standalone_mode:  # a caller that handles typer's exceptions itself

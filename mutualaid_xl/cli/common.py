@@ -8,6 +8,7 @@ from rich.markup import escape
 
 from ..errors import MutualAidError
 from ..rules.idcard import mask_ids_in
+from .names import typed_argument
 
 console = Console()
 err_console = Console(stderr=True)
@@ -17,8 +18,6 @@ def error_text(error: MutualAidError | str) -> str:
     """The one way an error reaches the screen: Chinese, markup-escaped, ID numbers masked, and an
     internal parameter name replaced by the option the clerk typed."""
     if isinstance(error, MutualAidError) and error.argument:
-        from .chinese import typed_argument
-
         error.argument = typed_argument(error.argument)
     return f"[bold red]错误[/]：{escape(mask_ids_in(str(error)))}"
 
