@@ -1,7 +1,8 @@
 """命令行 `mutualaid` (adapter): one module per command group, each adding its commands through register(app).
 
 Exit codes: 0 ok; 1 the data has problems (e.g. validation found errors); 2 bad input or
-usage (a clear Chinese message, never a traceback).
+usage (a clear Chinese message, never a traceback); 3 an internal error (a bug: reported in
+one Chinese line without a traceback, so no input can end in one).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def main() -> None:
     except MutualAidError as error:  # a service raised past a command: still no traceback
         err_console.print(error_text(error), highlight=False)
         sys.exit(2)
+    except Exception as error:  # noqa: BLE001 - a bug; its text may hold input data, so only the type is shown
+        err_console.print(error_text(f"程序内部错误（{type(error).__name__}），请把所用文件和命令报告给维护人员"),
+                          highlight=False)
+        sys.exit(3)
 
 
 if __name__ == "__main__":
