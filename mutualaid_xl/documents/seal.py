@@ -25,6 +25,7 @@ from docx.shared import Emu, Mm, Pt
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import FileFormatError, InputError, ToolMissingError
+from ..workbooks.sheets import csv_field
 from .office import install_bytes
 
 SEAL_DIAMETER = Mm(42)
@@ -238,7 +239,7 @@ def record_stamping(document: Path | str, seal_png: Path | str) -> dict[str, str
         writer = csv.DictWriter(handle, fieldnames=LOG_HEADER)
         if new:
             writer.writeheader()
-        writer.writerow(record)
+        writer.writerow({key: csv_field(value) for key, value in record.items()})
     return record
 
 
@@ -258,7 +259,7 @@ def verify(document: Path | str) -> Verification:
     if not log.is_file():
         return Verification(False, f"未找到盖章记录 {log}，无法核验（该文件可能未经本工具盖章）。")
     with open(log, encoding="utf-8-sig", newline="") as handle:
-        records = [r for r in csv.DictReader(handle) if r.get("文件") == document.name]
+        records = [r for r in csv.DictReader(handle) if r.get("文件") in (document.name, csv_field(document.name))]
     if not records:
         return Verification(False, f"盖章记录 {log.name} 中没有文件 {document.name}。")
     record = records[-1]

@@ -15,10 +15,13 @@ store user text that starts with = + - @ as text, never as a formula.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -310,6 +313,18 @@ def set_text(cell, value):
     return cell
 
 
+def csv_field(value) -> str:
+    """A CSV field no spreadsheet runs: text starting with = + - @ tab or CR gets a leading '
+    (OWASP's rule against CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def text_row(ws, values) -> list:
+    """A write-only row: every text value through ``text_cell``."""
+    return [text_cell(ws, v) if isinstance(v, str) else v for v in values]
+
+
 def text_cell(ws, value):
     """A write-only cell for ``value`` (same rule as ``set_text``)."""
     from openpyxl.cell import WriteOnlyCell
@@ -317,6 +332,46 @@ def text_cell(ws, value):
     if not looks_like_formula(value):
         return value
     return set_text(WriteOnlyCell(ws), value)
+
+
+def fast_workbook(path: Path | str):
+    """An xlsxwriter workbook for large outputs: constant-memory mode (each row goes to disk as
+    it is written), and text is never turned into a formula, a number or a hyperlink."""
+    import xlsxwriter
+
+    path = Path(path)
+    return xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False, "strings_to_numbers": False,
+                                           "tmpdir": str(path.parent)})
+
+
+class RowWriter:
+    """Appends rows of Python values to an xlsxwriter sheet, each value by its type; text that
+    Excel could take for a formula is stored as text with a quote prefix (as ``set_text``)."""
+
+    def __init__(self, wb, ws):
+        self.ws, self.row = ws, 0
+        self.quoted = wb.add_format({"quote_prefix": True})
+        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
+
+    def append(self, values, formats=None) -> None:
+        ws, row = self.ws, self.row
+        for col, value in enumerate(values):
+            kind = type(value)
+            if value is None:
+                continue
+            style = formats[col] if formats else None
+            if kind is str:
+                ws.write_string(row, col, value, self.quoted if value.startswith(FORMULA_START) else style)
+            elif kind is bool:
+                ws.write_boolean(row, col, value, style)
+            elif kind in (int, float, Decimal) and math.isfinite(value):
+                ws.write_number(row, col, value, style)
+            elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
+                ws.write_datetime(row, col, value, style or self.date)
+            else:
+                ws.write_string(row, col, str(value), style)
+        self.row += 1
 
 
 def add_notes_sheet(wb, lines) -> None:
