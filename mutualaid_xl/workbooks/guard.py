@@ -29,7 +29,7 @@ from ..errors import FileFormatError
 
 MB = 1 << 20
 CHUNK = 16 * MB
-DEPTH_STEP = 256 * 1024
+DEPTH_STEP = MB          # nesting is checked at every step (small parts parsed by ElementTree: 4 KB)
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 
 
@@ -80,8 +80,10 @@ class SheetScan:
     columns: int = 0
 
 
-_REF_LETTERS = re.compile(rb'\sr="([A-Za-z]*)')
-_REF_DIGITS = re.compile(rb'\sr="[A-Za-z]*(\d*)')
+_REF_LETTERS = re.compile(rb' r="([A-Za-z]+)')          # a literal start: fast to find
+_REF_DIGITS = re.compile(rb' r="[A-Za-z]*(\d+)')
+_ANY_REF_LETTERS = re.compile(rb'\sr="([A-Za-z]+)')      # when some reference follows a tab or line break
+_ANY_REF_DIGITS = re.compile(rb'\sr="[A-Za-z]*(\d+)')
 _ROW = re.compile(rb"<row\b.*?(?:/>|</row>)", re.S)
 _CELLS = re.compile(rb"<c[\s>/]")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
@@ -149,7 +151,7 @@ def _is_xml(name: str) -> bool:
     return name.lower().endswith((".xml", ".rels", ".vml"))
 
 
-def _stream(archive: zipfile.ZipFile, name: str, budget: _Budget, cut_at: bytes = b"<"):
+def _stream(archive: zipfile.ZipFile, name: str, budget: _Budget, cut_at: bytes = b"<", step: int = DEPTH_STEP):
     """The part's bytes in segments that end just before a ``cut_at`` tag (so no tag is split),
     after the checks every XML part gets: no DTD, UTF-8, bounded depth and text runs."""
     path, limits = budget.path, budget.limits
@@ -181,11 +183,11 @@ def _stream(archive: zipfile.ZipFile, name: str, budget: _Budget, cut_at: bytes 
                 for start in range(0, len(segment), run):
                     if len(segment) - start >= run and segment.find(b"<", start, start + run) < 0:
                         raise _refuse(path, limits, f"部件 {name} 中有超过 {limits.cell_kb:,} KB 的单元格文字", "cell_kb")
-                for start in range(0, len(segment), DEPTH_STEP):
-                    window = (start, start + DEPTH_STEP)
-                    opens = segment.count(b"<", *window) - 2 * segment.count(b"</", *window) \
-                        - segment.count(b"<?", *window) - segment.count(b"<!", *window)
-                    depth += opens - segment.count(b"/>", *window)
+                depth -= segment.count(b"<?") + segment.count(b"<!")   # declarations and comments open nothing
+                for start in range(0, len(segment), step):
+                    window = (start, start + step)
+                    depth += segment.count(b"<", *window) - 2 * segment.count(b"</", *window) \
+                        - segment.count(b"/>", *window)
                     if depth > limits.depth:
                         raise _refuse(path, limits, f"部件 {name} 的 XML 嵌套超过 {limits.depth:,} 层（疑似恶意构造）", "depth")
                 yield segment
@@ -197,7 +199,7 @@ def _stream(archive: zipfile.ZipFile, name: str, budget: _Budget, cut_at: bytes 
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, budget: _Budget) -> bytes:
-    return b"".join(_stream(archive, name, budget))
+    return b"".join(_stream(archive, name, budget, step=4096))
 
 
 def _sheet_parts(archive: zipfile.ZipFile, budget: _Budget) -> dict[str, str]:
@@ -227,17 +229,19 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, budget: _Budget) -> SheetSc
     """
     scan = SheetScan()
     for segment in _stream(archive, part, budget, cut_at=b"<row"):
-        letters = set(_REF_LETTERS.findall(segment))
-        digits = set(_REF_DIGITS.findall(segment))
+        odd = b'\tr="' in segment or b'\nr="' in segment or b'\rr="' in segment
+        letters = set((_ANY_REF_LETTERS if odd else _REF_LETTERS).findall(segment))
+        references = (_ANY_REF_DIGITS if odd else _REF_DIGITS).findall(segment)
+        digits = set(references)
         if letters:
-            if any(len(x) > 3 for x in letters):
-                scan.columns = EXCEL_COLUMNS + 1
-            else:
-                scan.columns = max(scan.columns, max(column_number(x) for x in letters))
+            longest = max(map(len, letters))
+            scan.columns = max(scan.columns, EXCEL_COLUMNS + 1 if longest > 3 else max(map(column_number, letters)))
         if digits:
-            scan.rows = max(scan.rows, max(int(x) if 0 < len(x) < 9 else EXCEL_ROWS + 1 for x in digits))
-        cells = segment.count(b"<c>") + segment.count(b"<c ") + segment.count(b"<c/>")
-        if cells + segment.count(b"<row") > segment.count(b' r="'):
+            longest = max(map(len, digits))
+            scan.rows = max(scan.rows, EXCEL_ROWS + 1 if longest > 8 else max(map(int, digits)))
+        header = segment.find(b"<sheetData")
+        cells = segment.count(b"<c") - (segment.count(b"<col", 0, header) if header > 0 else 0)
+        if cells + segment.count(b"<row") > len(references):
             # rows or cells without a reference follow the one before: bound them by their count
             widths = [len(_CELLS.findall(row)) for row in _ROW.findall(segment)] or [cells]
             scan.columns += max(widths)
