@@ -314,10 +314,16 @@ def check(path: Path, kind: str, limits: Limits | None = None) -> dict[str, Shee
                 for _ in _stream(archive, name, budget):
                     pass
     for name, scan in scans.items():
-        if scan.rows > EXCEL_ROWS or scan.columns > EXCEL_COLUMNS or scan.rows * max(scan.columns, 1) > limits.cells:
-            raise _refuse(path, limits, f"使用范围太大（{scan.rows:,} 行 × {scan.columns:,} 列），多半是远处的单元格有零星内容",
-                          "cells", sheet=name or None)
+        check_extent(path, name, scan.rows, scan.columns, limits)
     return scans
+
+
+def check_extent(path: Path, sheet: str, rows: int, columns: int, limits: Limits | None = None) -> None:
+    """Refuse a sheet whose range is beyond Excel's grid or the cell limit."""
+    limits = limits or Limits.from_env()
+    if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS or rows * max(columns, 1) > limits.cells:
+        raise _refuse(path, limits, f"使用范围太大（{rows:,} 行 × {columns:,} 列），多半是远处的单元格有零星内容",
+                      "cells", sheet=sheet or None)
 
 
 def check_document(path: Path) -> None:

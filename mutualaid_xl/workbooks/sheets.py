@@ -187,6 +187,7 @@ def read_sheets(path: Path | str, *, skip_hidden: bool = False) -> list[Sheet]:
                     continue
                 scan = scans.get(meta.name, guard.SheetScan())
                 sheet = book.get_sheet_by_name(meta.name)
+                guard.check_extent(path, meta.name, sheet.total_height, sheet.total_width)   # .xls: not scanned
                 rows = sheet.to_python(skip_empty_area=False)
                 merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
                 for row, col, text in scan.errors:
