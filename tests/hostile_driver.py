@@ -35,6 +35,7 @@ COMMANDS = {
     "render --each": lambda f, w: ["render", "approval_form", f, f"{w}/forms", "--each"],
     "render（模板）": lambda f, w: ["render", f, f"{w}/data.json", f"{w}/out.docx"],
     "doctemplates fields": lambda f, w: ["doctemplates", "fields", f],
+    "pdf": lambda f, w: ["pdf", f, "--outdir", f"{w}/pdf"],
 }
 
 

@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 HOSTILE = HERE / "data" / "bad" / "hostile"
 FILES = sorted(p.name for p in HOSTILE.iterdir())
 COMMANDS = ("validate", "fill", "claims", "reconcile", "render（数据）", "render --each", "render（模板）",
-            "doctemplates fields")
+            "doctemplates fields", "pdf")
 
 
 @pytest.fixture(scope="module")
