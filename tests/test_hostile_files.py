@@ -100,3 +100,26 @@ def test_a_limit_that_is_not_a_number_is_a_chinese_error(monkeypatch, tmp_path):
     _limited(monkeypatch, cells="很多")
     with pytest.raises(FileFormatError, match="MUTUALAID_LIMIT_CELLS 应为正整数"):
         guard.check(_sheet(tmp_path, "B2"), "zip")
+
+
+def test_the_extent_is_exact_for_ordinary_files(tmp_path):
+    """Column widths, conditional formats, rich text and rows or cells written without a
+    reference (as some generators do) neither hide a cell nor make an ordinary sheet look huge."""
+    from openpyxl import Workbook
+    from openpyxl.formatting.rule import CellIsRule
+
+    wb = Workbook()
+    ws = wb.active
+    ws.column_dimensions["C"].width = 30
+    for n in range(1, 3001):
+        ws.append([n, f"员工{n}", 100])
+    ws.conditional_formatting.add("C2:C3001", CellIsRule(operator="lessThan", formula=["0"]))
+    wb.save(tmp_path / "ordinary.xlsx")
+    scans = guard.check(tmp_path / "ordinary.xlsx", "zip")
+    assert (scans["Sheet"].rows, scans["Sheet"].columns) == (3000, 3)
+
+    rows = ('<row><c t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>姓名</t></r></is></c><c/></row>'
+            + "<row><c/><c/><c/></row>" * 3)
+    path = make_hostile.xlsx(tmp_path / "no_references.xlsx", [make_hostile.sheet_xml(rows, dimension=None)])
+    scan = guard.check(path, "zip")["表1"]
+    assert 4 <= scan.rows <= 8 and 3 <= scan.columns <= 6      # a bound, near the truth (4 x 3)

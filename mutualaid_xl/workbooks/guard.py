@@ -84,8 +84,10 @@ _REF_LETTERS = re.compile(rb' r="([A-Za-z]+)')          # a literal start: fast 
 _REF_DIGITS = re.compile(rb' r="[A-Za-z]*(\d+)')
 _ANY_REF_LETTERS = re.compile(rb'\sr="([A-Za-z]+)')      # when some reference follows a tab or line break
 _ANY_REF_DIGITS = re.compile(rb'\sr="[A-Za-z]*(\d+)')
-_ROW = re.compile(rb"<row\b.*?(?:/>|</row>)", re.S)
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _CELLS = re.compile(rb"<c[\s>/]")
+_TAG = re.compile(rb"<(c|row)([\s/][^>]*)?>")
+_HAS_REFERENCE = re.compile(rb'\sr="')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
 _ODS_ROW = re.compile(rb"<table:table-row\b([^>]*?)(/>|>(.*?)</table:table-row>)", re.S)
@@ -148,7 +150,7 @@ def _open_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
 
 
 def _is_xml(name: str) -> bool:
-    return name.lower().endswith((".xml", ".rels", ".vml"))
+    return name.lower().endswith((".xml", ".rels"))
 
 
 def _stream(archive: zipfile.ZipFile, name: str, budget: _Budget, cut_at: bytes = b"<", step: int = DEPTH_STEP):
@@ -239,13 +241,10 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, budget: _Budget) -> SheetSc
         if digits:
             longest = max(map(len, digits))
             scan.rows = max(scan.rows, EXCEL_ROWS + 1 if longest > 8 else max(map(int, digits)))
-        header = segment.find(b"<sheetData")
-        cells = segment.count(b"<c") - (segment.count(b"<col", 0, header) if header > 0 else 0)
-        if cells + segment.count(b"<row") > len(references):
-            # rows or cells without a reference follow the one before: bound them by their count
-            widths = [len(_CELLS.findall(row)) for row in _ROW.findall(segment)] or [cells]
-            scan.columns += max(widths)
-            scan.rows += len(widths)
+        first, last = segment.find(b"<sheetData"), segment.rfind(b"</sheetData>")
+        window = (max(first, 0), last if last >= 0 else len(segment))
+        if segment.count(b"<c", *window) + segment.count(b"<row", *window) > len(references):
+            _unnumbered(segment[window[0]:window[1]], scan)
         start = 0
         while (hit := segment.find(b't="e"', start)) >= 0:
             begin, end = segment.rfind(b"<c ", 0, hit), segment.find(b"</c>", hit)
@@ -257,6 +256,17 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, budget: _Budget) -> SheetSc
                 scan.errors.append((int(ref.group(2)), column_number(ref.group(1)), text))
             start = end
     return scan
+
+
+def _unnumbered(data: bytes, scan: SheetScan) -> None:
+    """Rows or cells without a reference sit after the one before: widen the extent by their count.
+    (Reached only when the quick count differs, e.g. for rich text's <color> inside a cell.)"""
+    tags = _TAG.findall(data)
+    if all(_HAS_REFERENCE.search(attributes) for _name, attributes in tags):
+        return
+    widths = [len(_CELLS.findall(row)) for row in _ROW.findall(data)] or [len(tags)]
+    scan.columns += max(widths)
+    scan.rows += len(widths)
 
 
 def _scan_ods(archive: zipfile.ZipFile, budget: _Budget) -> dict[str, SheetScan]:
