@@ -123,3 +123,17 @@ def test_the_extent_is_exact_for_ordinary_files(tmp_path):
     path = make_hostile.xlsx(tmp_path / "no_references.xlsx", [make_hostile.sheet_xml(rows, dimension=None)])
     scan = guard.check(path, "zip")["表1"]
     assert 4 <= scan.rows <= 8 and 3 <= scan.columns <= 6      # a bound, near the truth (4 x 3)
+
+
+def test_csv_and_document_data_are_bounded_too(tmp_path):
+    from mutualaid_xl.documents.render import load_data
+    from mutualaid_xl.workbooks.sheets import read_sheets
+
+    big = tmp_path / "big_cell.csv"
+    big.write_text("姓名,身份证号\n" + "赵" * (10 << 20) + ",1\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="超过 128 KB"):
+        read_sheets(big)
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"rows": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="嵌套层数过深"):
+        load_data(deep)
