@@ -3,10 +3,13 @@
     python benchmarks/run.py                 # full size: 1,000,000 rows, 1,000 forms, 100 PDFs
     python benchmarks/run.py --quick         # CI size: 50,000 rows, 100 forms, 10 PDFs
     python benchmarks/run.py --quick --rows 2000
+    python benchmarks/run.py --quick --claims-rows 200000     # the claims writer at full size only
 
 Measured in one run: reading a roster (python-calamine vs openpyxl), validating it, SUBSIDY
 over as many claims vectorised vs row by row, filling the summary and ledger for the units,
-rendering approval forms, converting documents to PDF, and peak memory. Row by row SUBSIDY
+rendering approval forms, converting documents to PDF, `mutualaid claims` on a register
+(in its own process, with its peak memory) against a bare python-calamine read plus a
+bare xlsxwriter write of the same cells, and peak memory. Row by row SUBSIDY
 is timed on a sample (``--scalar-rows``) and scaled to the full count; the sample's
 amounts are also checked against the vectorised ones, so a wrong fast path fails the run.
 Not a timed test: it reports, it does not judge.
@@ -19,6 +22,7 @@ import datetime as dt
 import os
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -160,6 +164,87 @@ def subsidy_part(table: Table, rows: int, sample: int) -> None:
     table.add("SUBSIDY 逐行（标量引擎）", f"{rows:,} 笔", scaled, note)
 
 
+def claims_register(path: Path, n: int, seed: int = 3) -> None:
+    """A synthetic 补助登记表: ``n`` stays of about n×2/3 members (so many have several stays)."""
+    import random
+
+    import xlsxwriter
+
+    from mutualaid_xl.workbooks.synthetic import fake_id, fake_name
+
+    rng = random.Random(seed)
+    members = max(1, n * 2 // 3)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("补助登记表")
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, ["序号", "姓名", "身份证号", "入院日期", "出院日期", "住院天数", "自付费用", "连续参互年数"])
+    start = dt.datetime(2021, 6, 1)
+    for i in range(1, n + 1):
+        member = rng.randrange(members)
+        admitted = start + dt.timedelta(days=rng.randrange(300))
+        ws.write_number(i, 0, i)
+        ws.write_string(i, 1, fake_name(random.Random(member)))
+        ws.write_string(i, 2, fake_id(member, dt.date(1960 + member % 40, 1 + member % 12, 1 + member % 28)))
+        ws.write_datetime(i, 3, admitted, date)
+        ws.write_datetime(i, 4, admitted + dt.timedelta(days=rng.randrange(1, 40)), date)
+        ws.write_number(i, 6, rng.randrange(0, 4_000_000) / 100)
+        ws.write_number(i, 7, rng.randrange(1, 6))
+    wb.close()
+
+
+def run_cli(args: list[str]) -> tuple[float, float, float, int]:
+    """`mutualaid ARGS` in its own process: (seconds, CPU seconds, peak memory in MB, exit code)."""
+    code = "import sys; sys.argv[0] = 'mutualaid'; from mutualaid_xl.cli import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    scale = 1 if sys.platform == "darwin" else 1024
+    return (time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale / 2**20,
+            os.waitstatus_to_exitcode(status))
+
+
+def cpu_timed(function, *args):
+    """(value, CPU seconds): on a shared machine CPU time is steadier than wall time."""
+    start = time.process_time()
+    value = function(*args)
+    return value, time.process_time() - start
+
+
+def claims_part(table: Table, rows: int, work: Path) -> None:
+    """`mutualaid claims` against a bare python-calamine read plus a bare xlsxwriter write of the same cells."""
+    import python_calamine
+    import xlsxwriter
+
+    register = work / "claims_register.xlsx"
+    _, made = timed(claims_register, register, rows)
+    print(f"  （准备：生成 {rows:,} 行补助登记表 {made:.1f} s）", file=sys.stderr)
+
+    def bare_read(path: Path) -> list[list]:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        return [cell for sheet in book.sheet_names for cell in book.get_sheet_by_name(sheet).to_python()]
+
+    def bare_write(cells: list[list], path: Path) -> None:
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        ws = wb.add_worksheet()
+        for r, row in enumerate(cells):
+            ws.write_row(r, 0, row)
+        wb.close()
+
+    _, read_cpu = cpu_timed(bare_read, register)
+    for detail in ("--no-detail", "--detail"):
+        out = work / f"claims_result{detail}.xlsx"
+        seconds, cpu, memory, code = run_cli(["claims", str(register), "--out", str(out), detail])
+        if code not in (0, 1) or not out.exists():
+            table.failed = True
+        cells = bare_read(out)
+        _, write_cpu = cpu_timed(bare_write, cells, work / "bare.xlsx")
+        table.add(f"mutualaid claims {detail}", f"{rows:,} 行", seconds,
+                  f"CPU {cpu:.1f} s，是裸读 {read_cpu:.1f} s + 裸写同样 {len(cells):,} 行 {write_cpu:.1f} s（CPU）的 "
+                  f"{cpu / (read_cpu + write_cpu):.2f} 倍；峰值内存 {memory:,.0f} MB")
+
+
 def approval_data(i: int) -> dict:
     from mutualaid_xl.workbooks.synthetic import fake_id, fake_name
     import random
@@ -210,6 +295,7 @@ def main(argv=None) -> int:
     parser.add_argument("--forms", type=int, help="审批表份数（默认 1,000；--quick 时 100）")
     parser.add_argument("--pdfs", type=int, help="转换 PDF 的份数（默认 100；--quick 时 10）")
     parser.add_argument("--scalar-rows", type=int, default=50_000, help="逐行计算的抽样笔数（默认 50,000）")
+    parser.add_argument("--claims-rows", type=int, help="mutualaid claims 的登记表行数（默认 200,000；--quick 时 20,000）")
     args = parser.parse_args(argv)
     rows = args.rows or (50_000 if args.quick else 1_000_000)
     forms = args.forms or (100 if args.quick else 1_000)
@@ -221,6 +307,7 @@ def main(argv=None) -> int:
         work = Path(work)
         roster_parts(table, rows, work)
         subsidy_part(table, rows, args.scalar_rows)
+        claims_part(table, args.claims_rows or min(rows, 20_000 if args.quick else 200_000), work)
         document_parts(table, forms, pdfs, work)
     table.add("峰值内存", "", f"{peak_memory_mb():,.0f} MB", "本进程 ru_maxrss（不含 LibreOffice 进程）")
     print(f"\n{dt.date.today():%Y-%m-%d}，{machine()}\n")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mutualaid_xl.cli import app
 
 BAD = Path(__file__).parent / "data" / "bad"
-FILES = sorted(p.name for p in BAD.iterdir())
+FILES = sorted(p.name for p in BAD.iterdir() if p.is_file())   # hostile/: tests/test_hostile_files.py
 runner = CliRunner()
 
 

@@ -1,7 +1,8 @@
 """命令行 `mutualaid` (adapter): one module per command group, each adding its commands through register(app).
 
 Exit codes: 0 ok; 1 the data has problems (e.g. validation found errors); 2 bad input or
-usage (a clear Chinese message, never a traceback).
+usage (a clear Chinese message, never a traceback); 3 an internal error (a bug: reported in
+one Chinese line without a traceback, so no input can end in one).
 """
 
 from __future__ import annotations

@@ -180,4 +180,8 @@ class ChineseGroup(TyperGroup):
         except OSError as error:
             err_console.print(error_text(from_os_error(error)), highlight=False)
             sys.exit(2)
+        except Exception as error:  # noqa: BLE001 - a bug; its text may hold input data, so only the type is shown
+            err_console.print(error_text(f"程序内部错误（{type(error).__name__}），请把所用文件和命令报告给维护人员"),
+                              highlight=False)
+            sys.exit(3)
         sys.exit(result if isinstance(result, int) else 0)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import FileFormatError, InputError, MutualAidError, ToolMissingError
 from ..files import backup_name, install_bytes  # noqa: F401 - backup_name is used by callers of office
+from ..workbooks import guard
 
 INSTALL_HINT = (
     "未找到 LibreOffice，无法导出 PDF 或重算公式。请安装 LibreOffice："
@@ -182,6 +183,7 @@ def convert(
     for src in sources:
         if not src.is_file():
             raise InputError("文件不存在。", file=str(src))
+        guard.check_any(src)   # LibreOffice gets no zip bomb, entity expansion or far-away cell either
     if not sources:
         return []
     soffice = find_soffice()

@@ -31,6 +31,7 @@ from ..rules.idcard import mask_id, mask_name
 from ..files import safe_file_name
 from .office import install_bytes, to_pdf
 from ..rules.values import cn_date, is_blank, parse_date, parse_decimal
+from ..workbooks import guard
 
 try:
     import tomllib
@@ -216,6 +217,7 @@ def load_data(path: Path | str, sheet: str | None = None) -> dict[str, object]:
     if not path.is_file():
         raise InputError("数据文件不存在。", file=str(path))
     suffix = path.suffix.lower()
+    guard.check_text_file(path)
     try:
         if suffix == ".toml":
             with open(path, "rb") as handle:
@@ -228,6 +230,8 @@ def load_data(path: Path | str, sheet: str | None = None) -> dict[str, object]:
             return loaded
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise FileFormatError(f"文件格式有误：{error}", file=str(path)) from None
+    except RecursionError:
+        raise FileFormatError("文件嵌套层数过深，不是模板数据", file=str(path)) from None
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
         data = read_workbook(path)
         result = dict(data.fields)
@@ -357,12 +361,15 @@ class Renderer:
     def __init__(self, template: Path | str):
         self.path = template_path(template)
         self.key = template_key(self.path)
+        guard.check_document(self.path)
         self.blob = self.path.read_bytes()
         self.env = jinja_env()
         try:
             self.variables = DocxTemplate(io.BytesIO(self.blob)).get_undeclared_template_variables(self.env)
         except TemplateError as error:
             raise FileFormatError(f"模板语法有误：{error}", file=str(self.path)) from None
+        except Exception as error:  # python-docx/lxml raise many types for a package that is not a usable .docx
+            raise FileFormatError(f"不是可用的 Word 模板（{type(error).__name__}）", file=str(self.path)) from None
 
     def missing(self, context: dict) -> list[str]:
         return sorted(self.variables - context.keys())
@@ -445,6 +452,7 @@ def stamp(document: Path | str, seal_png: Path | str, out: Path | str | None = N
     document = Path(document)
     if not document.is_file():
         raise InputError("文件不存在。", file=str(document))
+    guard.check_document(document)
     try:
         doc = Document(str(document))
     except Exception:  # python-docx raises several types for files that are not .docx

@@ -34,6 +34,7 @@ from docx.shared import Emu, Mm, Pt
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import FileFormatError, InputError, ToolMissingError
+from ..workbooks.sheets import csv_field
 from .office import install_bytes
 
 SEAL_DIAMETER = Mm(42)
@@ -336,6 +337,7 @@ def record_stamping(document: Path | str, seal_png: Path | str) -> dict[str, str
         "印章SHA256": sha256_file(seal_png),
         "文档SHA256": sha256_file(document),
     }
+    record = {key: csv_field(value) for key, value in record.items()}   # a name like "=1+1" stays text
     with _log_lock(log):
         records, encoding = read_log(log) if log.is_file() else ([], "utf-8-sig")
         record[CHAIN_COLUMN] = _chain(records[-1][CHAIN_COLUMN] if records else CHAIN_START, record)
@@ -375,7 +377,7 @@ def verify(document: Path | str) -> Verification:
     if not log.is_file():
         return Verification(False, f"{unsigned}未找到盖章记录 {log}，无法核验（可能未经本工具盖章）。")
     try:
-        records = [r for r in read_log(log)[0] if r["文件"] == document.name]
+        records = [r for r in read_log(log)[0] if r["文件"] in (document.name, csv_field(document.name))]
     except FileFormatError as error:
         return Verification(False, f"无法核验：{error}")
     if not records:

@@ -25,7 +25,8 @@ from ..rules import engine
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import normalize_id
 from ..rules.policy import Policy, get_policy
-from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
+from .sheets import (Header, RowWriter, Sheet, fast_workbook, find_header, read_sheets, template_setting,
+                     write_atomic)
 from ..rules.values import is_blank, normalize_text, parse_date, parse_text
 from ..rules.columns import ClaimColumns, SubsidyColumns, subsidy_columns
 from .templates import CLAIMS, POLICY_NAME
@@ -199,58 +200,60 @@ def yuan_of_fen(value: int) -> Decimal:
     return Decimal(int(value)).scaleb(-2).quantize(Decimal("0.01"))
 
 
+WIDTHS = (7, 9, 21, 11, 11, 7, 7, 11, 11, 8, 6, 8, 11, 11, 11, 60, 40)
+
+
 def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
                  progress: Callable[[int], None] | None = None) -> Path | None:
     """The computed register as a new workbook (计算结果, 问题, 说明); returns the kept backup.
-    ``progress`` is called with the number of rows written, every 1,000 rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    ``progress`` is called with the number of rows written, every 1,000 rows.
 
+    Written with xlsxwriter in constant-memory mode (rows go to disk as they are written);
+    amounts are whole fen / 100, which xlsxwriter stores as the exact 2-decimal text."""
     amounts, cells = result.amounts, result.cells
 
     def writer(tmp: Path):
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("计算结果")
-        ws.freeze_panes = "A2"
-        for index, width in enumerate((7, 9, 21, 11, 11, 7, 7, 11, 11, 8, 6, 8, 11, 11, 11, 60, 40)):
-            ws.column_dimensions[chr(ord("A") + index)].width = width
-        ws.append(list(OUT_HEADERS))
-
-        def money(value):
-            cell = WriteOnlyCell(ws, value)
-            cell.number_format = "#,##0.00"
-            return cell
-
-        def shown(value):
-            return text_cell(ws, value) if isinstance(value, str) else value
-
+        wb = fast_workbook(tmp)
+        money = wb.add_format({"num_format": "#,##0.00"})
+        ws = wb.add_worksheet("计算结果")
+        ws.freeze_panes(1, 0)
+        for index, width in enumerate(WIDTHS):
+            ws.set_column(index, index, width)
+        rows = RowWriter(wb, ws)
+        rows.append(OUT_HEADERS)
+        formats = [None] * 12 + [money, money, money, None, None]
+        inputs = [cells[k] for k in ("name", "id_number", "admitted", "discharged", "days", "covered_days",
+                                     "self_pay", "total_cost", "years", "shares")]
+        paid_before = (result.paid_before_fen / 100).tolist()
+        cap_part, amount = (amounts.cap_part_fen / 100).tolist(), (amounts.amount_fen / 100).tolist()
         for position, index in enumerate(result.rows):
             done = not amounts.blank[position] and position not in amounts.errors
             key = result.keys[position] is not None
-            ws.append([
-                result.sheet.excel_row(index), shown(cells["name"][position]),
-                shown(None if cells["id_number"][position] is None else str(cells["id_number"][position])),
-                *(shown(cells[k][position]) for k in ("admitted", "discharged", "days", "covered_days",
-                                                      "self_pay", "total_cost", "years", "shares")),
-                ("是" if result.first_stay[position] else "否") if key else None,
-                money(yuan_of_fen(result.paid_before_fen[position])) if key else None,
-                money(yuan_of_fen(amounts.cap_part_fen[position])) if done else None,
-                money(yuan_of_fen(amounts.amount_fen[position])) if done else None,
-                shown(explanation(result, position)) if done and detail else None,
-                shown(result.row_problem.get(position)),
-            ])
+            values = [result.sheet.excel_row(index), *(column[position] for column in inputs),
+                      ("是" if result.first_stay[position] else "否") if key else None,
+                      paid_before[position] if key else None,
+                      cap_part[position] if done else None, amount[position] if done else None,
+                      explanation(result, position) if done and detail else None,
+                      result.row_problem.get(position)]
+            if values[2] is not None and not isinstance(values[2], str):
+                values[2] = str(values[2])
+            rows.append(values, formats)
             if progress and (position + 1) % 1000 == 0:
                 progress(position + 1)
-        ws.append(["合计", None, None, None, None, None, None, None, None, None, None, None, None,
-                   money(yuan_of_fen(amounts.cap_part_fen.sum())), money(yuan_of_fen(result.total_fen))])
-        ws = wb.create_sheet("问题")
-        ws.append(["序号", "工作表", "行", "列", "原因"])
+        rows.append(["合计", *[None] * 12, yuan_of_fen(amounts.cap_part_fen.sum()), yuan_of_fen(result.total_fen)],
+                    formats)
+        rows = RowWriter(wb, wb.add_worksheet("问题"))
+        rows.append(["序号", "工作表", "行", "列", "原因"])
         for number, error in enumerate(result.problems, 1):
-            ws.append([number, shown(error.sheet), error.row, shown(error.column), shown(error.message)])
+            rows.append([number, error.sheet, error.row, error.column, error.message])
         if not result.problems:
-            ws.append([None, None, None, None, "未发现问题"])
-        add_notes_sheet(wb, notes(result))
-        wb.save(tmp)
+            rows.append([None, None, None, None, "未发现问题"])
+        ws = wb.add_worksheet("说明")
+        ws.set_column(0, 0, 100)
+        rows = RowWriter(wb, ws)
+        for line in notes(result):
+            rows.append([line])
+        wb.close()
 
     return write_atomic(out, writer)
 

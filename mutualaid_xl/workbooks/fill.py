@@ -133,7 +133,7 @@ def _fit(ws, layout: wt.Layout, count: int) -> wt.Layout:
 def _meta(ws, left: str, today: dt.date):
     """The 机构名称/办事处名称 line in row 2 and its date."""
     label = ws["A2"].value or ""
-    ws["A2"].value = f"{label}{left}"
+    set_text(ws["A2"], f"{label}{left}")
     for merged in ws.merged_cells.ranges:
         if merged.min_row == 2 and merged.min_col > 1:
             ws.cell(2, merged.min_col).value = f"日期：{cn_date(today)}"

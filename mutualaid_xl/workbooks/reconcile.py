@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import mask_id, mask_name, normalize_id
 from .roster import FIELDS
-from .sheets import SPREADSHEET_SUFFIXES, Header, Sheet, find_header, header_key, add_notes_sheet, read_sheets, text_cell, write_atomic
+from .sheets import SPREADSHEET_SUFFIXES, Header, Sheet, find_header, header_key, add_notes_sheet, read_sheets, text_row, write_atomic
 from ..rules.values import is_blank, normalize_text, parse_decimal
 from .templates import NOT_JOINING
 
@@ -259,9 +259,10 @@ def write_report(result: Reconciliation, path: Path | str) -> Path | None:
         ws.column_dimensions["A"].width = 32
         ws.append(list(UNIT_HEADERS))
         for line in sorted(result.units.values(), key=lambda u: (u.matches, u.unit)):
-            ws.append([text_cell(ws, line.unit), line.roster_members, line.system_members,
-                       line.roster_members - line.system_members, money(ws, line.roster_fen),
-                       money(ws, line.system_fen), money(ws, line.difference_fen), "一致" if line.matches else "不一致"])
+            ws.append(text_row(ws, [line.unit, line.roster_members, line.system_members,
+                                    line.roster_members - line.system_members, money(ws, line.roster_fen),
+                                    money(ws, line.system_fen), money(ws, line.difference_fen),
+                                    "一致" if line.matches else "不一致"]))
         lines = result.units.values()
         ws.append(["合计", sum(u.roster_members for u in lines), sum(u.system_members for u in lines),
                    sum(u.roster_members - u.system_members for u in lines),
@@ -273,14 +274,13 @@ def write_report(result: Reconciliation, path: Path | str) -> Path | None:
             ws.column_dimensions[letter].width = width
         ws.append(list(DIFF_HEADERS))
         for number, d in enumerate(result.differences, 1):
-            ws.append([number, d.kind, mask_id(d.key), mask_name(d.name), text_cell(ws, d.detail),
-                       money(ws, d.fen) if d.fen else None,
-                       text_cell(ws, "；".join(m.where for m in d.roster)),
-                       text_cell(ws, "；".join(m.where for m in d.system))])
+            ws.append(text_row(ws, [number, d.kind, mask_id(d.key), mask_name(d.name), d.detail,
+                                    money(ws, d.fen) if d.fen else None, "；".join(m.where for m in d.roster),
+                                    "；".join(m.where for m in d.system)]))
         ws = wb.create_sheet("读取问题")
         ws.append(["序号", "位置", "原因"])
         for number, error in enumerate(result.problems, 1):
-            ws.append([number, text_cell(ws, error.where()), text_cell(ws, error.message)])
+            ws.append(text_row(ws, [number, error.where(), error.message]))
         add_notes_sheet(wb, notes(result))
         wb.save(tmp)
 

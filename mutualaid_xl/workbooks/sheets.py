@@ -1,7 +1,8 @@
 """Reading clerks' workbooks fast and safely, and writing outputs without losing data.
 
 Reading: python-calamine for .xlsx/.xlsm/.xls/.ods (many times faster than openpyxl), the
-csv module for .csv. A ``Sheet`` keeps the values as a list of rows plus the position of
+csv module for .csv; every file passes ``guard.check`` (sizes, zip bombs, DTDs, the real
+extent of each sheet) before a parser sees it. A ``Sheet`` keeps the values as a list of rows plus the position of
 the first cell, so every value can be named the way the clerk sees it ("C17"). The same
 ``Sheet`` is built by the ribbon from a range already open in Excel. Input files are only
 ever opened for reading.
@@ -14,20 +15,23 @@ store user text that starts with = + - @ as text, never as a formula.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
 from ..errors import FileFormatError
+from . import guard
 from ..files import write_atomic  # noqa: F401 - the readers' callers write with it
 from ..rules.values import normalize_text
 
-MAX_CELLS = 60_000_000    # a million rows of 60 columns; beyond it a stray far-away cell is the likely cause
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -93,12 +97,8 @@ def _kind(path: Path, head: bytes) -> str:
 
 
 def _check_zip(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile:
-        raise FileFormatError("文件已损坏（压缩结构不完整，可能下载或拷贝未完成），无法读取；请找回原文件",
-                              file=str(path)) from None
+    with zipfile.ZipFile(path) as archive:   # guard.check has opened it already
+        names = set(archive.namelist())
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names or "content.xml" in names:
         return
     if "word/document.xml" in names:
@@ -131,7 +131,14 @@ def _read_csv(path: Path) -> list[Sheet]:
     text = _decode_csv(path.read_bytes(), path)
     if "\x00" in text:
         raise FileFormatError("不是文本表格（含二进制内容），不能按 CSV 读取", file=str(path))
-    rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    try:
+        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error:
+        raise FileFormatError("CSV 文件中有一格文字超过 128 KB（或引号不成对），不是名册数据", file=str(path)) from None
+    limits = guard.Limits.from_env()
+    if len(rows) * max(map(len, rows), default=1) > limits.cells:
+        raise FileFormatError(f"CSV 文件范围太大（超过 {limits.cells:,} 个单元格，可用环境变量 MUTUALAID_LIMIT_CELLS 调整）",
+                              file=str(path))
     return [Sheet(name=path.stem, rows=rows, file=str(path))]
 
 
@@ -141,78 +148,6 @@ def _calamine_error(error: Exception, path: Path) -> FileFormatError:
         return FileFormatError("文件设置了密码，程序无法读取；请取消密码后另存再处理", file=str(path))
     detail = text.splitlines()[0][:120] if text else type(error).__name__
     return FileFormatError(f"文件已损坏或格式不完整，无法读取（{detail}）；请在 Excel 中打开后另存再试", file=str(path))
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> worksheet XML part of an .xlsx."""
-    import xml.etree.ElementTree as ET
-
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    parts = {}
-    for sheet in ET.fromstring(archive.read("xl/workbook.xml")).iter(f"{ns_main}sheet"):
-        target = targets.get(sheet.get(f"{ns_rel}id"), "")
-        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return parts
-
-
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
-_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
-_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
-
-
-@dataclass
-class _SheetScan:
-    errors: list[tuple[int, int, str]] = field(default_factory=list)   # (row, col, "#N/A"), 1-based
-    rows: int = 0          # last row (from the rows themselves)
-    columns: int = 0       # last column (from the sheet's <dimension>, when it has one)
-
-
-def _scan_xlsx(path: Path) -> dict[str, _SheetScan]:
-    """What calamine does not tell (or tells too late), per sheet of an .xlsx.
-
-    - Error values (#N/A, #DIV/0! ...): calamine reads them as '' (python-calamine issue
-      #105), which would make an #N/A look like a blank; cells of type "e" are collected.
-    - The extent: calamine allocates the whole rectangle up to the farthest cell and aborts
-      the process when that is huge (a stray value in XFD1048576), so it is checked first.
-    """
-    from openpyxl.utils import column_index_from_string
-
-    found: dict[str, _SheetScan] = {}
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        for name, part in _sheet_parts(archive).items():
-            if part not in names:
-                continue
-            scan = found[name] = _SheetScan()
-            tail = b""
-            with archive.open(part) as stream:
-                while True:
-                    chunk = stream.read(1 << 24)
-                    if not chunk:
-                        break
-                    data = tail + chunk
-                    if not tail and (dimension := _DIMENSION.search(data, 0, 4096)):
-                        scan.columns = column_index_from_string(dimension.group(1).decode())
-                        scan.rows = int(dimension.group(2))
-                    if (last_row := data.rfind(b"<row r=\"")) >= 0 and (number := _ROW_NUMBER.match(data, last_row)):
-                        scan.rows = max(scan.rows, int(number.group(1)))
-                    start = 0
-                    while (hit := data.find(b't="e"', start)) >= 0:
-                        begin, end = data.rfind(b"<c ", 0, hit), data.find(b"</c>", hit)
-                        if begin < 0 or end < 0:
-                            break
-                        ref, value = _CELL_REF.search(data, begin, hit + 5), _CELL_VALUE.search(data, hit, end)
-                        if ref:
-                            text = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
-                            scan.errors.append((int(ref.group(2)), column_index_from_string(ref.group(1).decode()),
-                                                text))
-                        start = end
-                    tail = data[max(start, len(data) - 8192):]   # a cell cut by the chunk boundary comes again
-    return found
 
 
 def read_sheets(path: Path | str, *, skip_hidden: bool = False) -> list[Sheet]:
@@ -232,6 +167,7 @@ def read_sheets(path: Path | str, *, skip_hidden: bool = False) -> list[Sheet]:
     with open(path, "rb") as handle:
         head = handle.read(512)
     kind = _kind(path, head)
+    scans = guard.check(path, kind)
     if kind == "csv":
         return _read_csv(path)
     if kind == "zip":
@@ -239,12 +175,6 @@ def read_sheets(path: Path | str, *, skip_hidden: bool = False) -> list[Sheet]:
     else:
         _check_ole(path)
     sheets = []
-    scans: dict[str, _SheetScan] = {}
-    if kind == "zip" and path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            scans = _scan_xlsx(path)
-        except (KeyError, zipfile.BadZipFile, SyntaxError, ValueError):
-            scans = {}   # an unusual package: calamine below reports what is wrong with it
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
@@ -255,12 +185,9 @@ def read_sheets(path: Path | str, *, skip_hidden: bool = False) -> list[Sheet]:
                 if hidden and skip_hidden:
                     sheets.append(Sheet(name=meta.name, rows=[], file=str(path), hidden=True))
                     continue
-                scan = scans.get(meta.name, _SheetScan())
-                if scan.rows * max(scan.columns, 1) > MAX_CELLS:
-                    raise FileFormatError(
-                        f"使用范围太大（{scan.rows} 行 × {scan.columns} 列），多半是远处的单元格有零星内容或格式；"
-                        "请删除多余的行列后另存再试", file=str(path), sheet=meta.name)
+                scan = scans.get(meta.name, guard.SheetScan())
                 sheet = book.get_sheet_by_name(meta.name)
+                guard.check_extent(path, meta.name, sheet.total_height, sheet.total_width)   # .xls: not scanned
                 rows = sheet.to_python(skip_empty_area=False)
                 merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
                 for row, col, text in scan.errors:
@@ -387,6 +314,18 @@ def set_text(cell, value):
     return cell
 
 
+def csv_field(value) -> str:
+    """A CSV field no spreadsheet runs: text starting with = + - @ tab or CR gets a leading '
+    (OWASP's rule against CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def text_row(ws, values) -> list:
+    """A write-only row: every text value through ``text_cell``."""
+    return [text_cell(ws, v) if isinstance(v, str) else v for v in values]
+
+
 def text_cell(ws, value):
     """A write-only cell for ``value`` (same rule as ``set_text``)."""
     from openpyxl.cell import WriteOnlyCell
@@ -394,6 +333,46 @@ def text_cell(ws, value):
     if not looks_like_formula(value):
         return value
     return set_text(WriteOnlyCell(ws), value)
+
+
+def fast_workbook(path: Path | str):
+    """An xlsxwriter workbook for large outputs: constant-memory mode (each row goes to disk as
+    it is written), and text is never turned into a formula, a number or a hyperlink."""
+    import xlsxwriter
+
+    path = Path(path)
+    return xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False, "strings_to_numbers": False,
+                                           "tmpdir": str(path.parent)})
+
+
+class RowWriter:
+    """Appends rows of Python values to an xlsxwriter sheet, each value by its type; text that
+    Excel could take for a formula is stored as text with a quote prefix (as ``set_text``)."""
+
+    def __init__(self, wb, ws):
+        self.ws, self.row = ws, 0
+        self.quoted = wb.add_format({"quote_prefix": True})
+        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
+
+    def append(self, values, formats=None) -> None:
+        ws, row = self.ws, self.row
+        for col, value in enumerate(values):
+            kind = type(value)
+            if value is None:
+                continue
+            style = formats[col] if formats else None
+            if kind is str:
+                ws.write_string(row, col, value, self.quoted if value.startswith(FORMULA_START) else style)
+            elif kind is bool:
+                ws.write_boolean(row, col, value, style)
+            elif kind in (int, float, Decimal) and math.isfinite(value):
+                ws.write_number(row, col, value, style)
+            elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
+                ws.write_datetime(row, col, value, style or self.date)
+            else:
+                ws.write_string(row, col, str(value), style)
+        self.row += 1
 
 
 def add_notes_sheet(wb, lines) -> None:

@@ -1,7 +1,8 @@
 """Generate the bad-input corpus in tests/data/bad/ (all synthetic: fake area codes 99xxxx).
 
 Run from the repository root:  python tests/data/make_bad.py
-The files are committed; tests/test_bad_inputs.py says what each must produce. Needs
+The files are committed; tests/test_bad_inputs.py says what each must produce. Files crafted
+to attack the parsers are in bad/hostile/, made by make_hostile.py. Needs
 msoffcrypto-tool only for password.xlsx (skipped with a message when it is missing).
 Policy assumed: nm-2021 (在职 16—60 周岁 100 元, 退休 ≤70 周岁 400 元, 参互比例 ≥75%),
 enrolment date 2021-05-01.
