@@ -11,7 +11,7 @@ import sys
 import typer
 
 from ..errors import MutualAidError
-from . import addin, calc, claims, demo, documents, roster, workbooks
+from . import addin, app as app_module, calc, claims, demo, documents, roster, workbooks
 from .common import err_console, error_text
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for _module in (addin, claims, documents, calc, roster, workbooks, demo):
+for _module in (addin, claims, documents, calc, roster, workbooks, demo, app_module):
     _module.register(app)
 
 
