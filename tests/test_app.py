@@ -197,3 +197,22 @@ def test_command_warns_for_another_host_and_makes_a_shortcut(monkeypatch, tmp_pa
     assert result.exit_code == 0, result.output
     desktop = (tmp_path / "Desktop" / "mutualaid-app.desktop").read_text(encoding="utf-8")
     assert "Name=职工互助" in desktop and "-m mutualaid_xl.cli app" in desktop
+
+
+@pytest.mark.libreoffice
+def test_seal_renders_the_notice_with_the_seal_and_exports_the_pdf(server, tmp_path):
+    import pdfplumber
+
+    from mutualaid_xl.documents.seal import specimen_seal
+
+    seal = specimen_seal("某某市总工会", tmp_path / "印章.png").read_bytes()
+    fields = {"issuer": "某某市总工会", "doc_number": "某工发〔2021〕4号", "title": "关于盖章测试的通知",
+              "addressees": "各基层工会", "body": "正文一段。", "date": "2021-06-01"}
+    job = _start(server, "seal", fields, [("seal", "印章.png", seal)])
+    assert job["state"] == "done", job["message"]
+    assert job["result"]["files"] == ["盖章记录.csv", "通知.docx", "通知.pdf"]
+    status, content, _ = server.request(f"/api/job/{job['id']}/files/%E9%80%9A%E7%9F%A5.pdf")
+    (tmp_path / "通知.pdf").write_bytes(content)
+    with pdfplumber.open(tmp_path / "通知.pdf") as pdf:
+        page = pdf.pages[0]
+        assert "关于盖章测试的通知" in page.extract_text() and page.images     # the seal is a picture on the page

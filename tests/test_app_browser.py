@@ -15,7 +15,7 @@ from app_server import BAD_ROW, claims_register, roster_with_problems, running
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--lang=zh-CN"]
 
 
 def chromium_path() -> str | None:
@@ -130,7 +130,9 @@ def test_fill_application_and_seal_screens(page, shots, tmp_path):
 
 def test_settings_and_calculator(page, shots):
     section = _tab(page, "settings")
-    assert "内工发〔2021〕5号" in section.locator(".policy").inner_text()
+    bands = section.locator("div", has=page.locator("h3", has_text="补助计算 › 分段补助")).last
+    assert bands.locator(".source").inner_text() == "依据：细则第十条第1至4项；通知二（三）"
+    assert bands.locator("tbody tr").first.inner_text().startswith("各段\t至（元） 10000，比例/标准 0.4")
     page.screenshot(path=shots / "7-设置.png", full_page=True)
     section = _tab(page, "calc")
     section.locator("[name=self_pay]").fill("20000")

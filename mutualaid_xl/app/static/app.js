@@ -119,7 +119,7 @@ async function showPolicy(id) {
     box.replaceChildren(el("h3", {}, `${p.title}（${p.kind}）`),
       el("div", { class: "lines" }, [`地区：${p.region}　期次：${p.period}`, ...p.documents.map(d => `依据：${d}`),
                                       ...p.notes.map(n => `说明：${n}`)].join("\n")),
-      p.sections.map(table));
+      ...p.sections.map(table));
   } catch (error) { box.replaceChildren(el("div", { class: "error" }, error.message)); }
 }
 
