@@ -216,3 +216,26 @@ def test_seal_renders_the_notice_with_the_seal_and_exports_the_pdf(server, tmp_p
     with pdfplumber.open(tmp_path / "通知.pdf") as pdf:
         page = pdf.pages[0]
         assert "关于盖章测试的通知" in page.extract_text() and page.images     # the seal is a picture on the page
+
+
+def test_ctrl_c_stops_the_command_and_removes_the_working_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "mutualaid_xl.cli", "app", "--no-browser"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("职工互助网页已启动：http://127.0.0.1:") and "?token=" in first
+        assert len(list(tmp_path.glob("mutualaid-app-*"))) == 1
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        rest = process.communicate(timeout=20)[0]
+    finally:
+        process.kill()
+    assert process.returncode == 0 and "已停止，临时文件已删除。" in rest
+    assert not list(tmp_path.glob("mutualaid-app-*"))

@@ -19,6 +19,10 @@ def app_command(
     """在浏览器中使用职工互助：校验名册、填写汇总表、计算补助、生成红头通知和申请表、盖章导出 PDF、查看方案、单次计算。"""
     from ..app.run import LOOPBACK, is_loopback, make_shortcut, serve
 
+    try:
+        import python_multipart, starlette, uvicorn  # noqa: F401  (the `app` extra)
+    except ImportError:
+        fail('网页版需要另外安装几个组件：python -m pip install "mutualaid_xl[app]"')
     if shortcut:
         try:
             path = make_shortcut()
@@ -32,6 +36,8 @@ def app_command(
     try:
         serve(host or LOOPBACK, port, open_browser=not no_browser,
               say=lambda text: console.print(escape(text), highlight=False, soft_wrap=True))
+    except KeyboardInterrupt:   # uvicorn re-raises Ctrl+C after its clean shutdown: stopping is the normal end
+        pass
     except OSError as error:
         fail(f"无法在 {host or LOOPBACK}:{port} 启动：{error.strerror}（端口可能已被占用，可换一个 --port）")
 
