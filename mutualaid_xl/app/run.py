@@ -35,6 +35,7 @@ def serve(host: str = LOOPBACK, port: int = 0, *, open_browser: bool = True, say
 
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.bind((host, port))              # port 0: the system picks a free one
+    sock.listen(128)                     # a browser opened before uvicorn starts waits instead of failing
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(24)
     workdir = Path(tempfile.mkdtemp(prefix="mutualaid-app-"))

@@ -104,7 +104,9 @@ def create_app(workdir: Path, token: str, *, hosts: list[str], max_upload: int =
 
     async def index(request: Request):
         page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", token)
-        response = HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+        response = HTMLResponse(page, headers={
+            "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'"})
         response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         return response
 

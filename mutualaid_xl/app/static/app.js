@@ -62,8 +62,10 @@ function showResult(box, job) {
   box.append(el("div", { class: "lines" }, `${job.title}：完成\n${(result.lines || []).join("\n")}`));
   if (result.files.length) {
     const path = name => name.split("/").map(encodeURIComponent).join("/");
-    const links = el("div", { class: "files" }, "下载：", result.files.map(name =>
+    const shown = result.files.slice(0, 50);
+    const links = el("div", { class: "files" }, "下载：", shown.map(name =>
       el("a", { href: `/api/job/${job.id}/files/${path(name)}`, download: "" }, name)));
+    if (result.files.length > shown.length) links.append(`……共 ${result.files.length} 个文件，请用“全部下载”。`);
     if (result.files.length > 1) links.append(el("a", { href: `/api/job/${job.id}/zip`, download: "" }, "全部下载（zip）"));
     box.append(links);
   }
