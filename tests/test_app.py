@@ -239,3 +239,26 @@ def test_ctrl_c_stops_the_command_and_removes_the_working_folder(tmp_path):
         process.kill()
     assert process.returncode == 0 and "已停止，临时文件已删除。" in rest
     assert not list(tmp_path.glob("mutualaid-app-*"))
+
+
+def test_a_long_job_shows_progress_and_is_cancelled_over_http(server, tmp_path):
+    from mutualaid_xl.workbooks import synthetic
+
+    roster = synthetic.write_roster(tmp_path / "many.xlsx", synthetic.roster(800, seed=5, units=400))
+    body, kind = multipart({}, [("files", "many.xlsx", roster.read_bytes())])
+    status, data, _ = server.request("/api/jobs/fill", data=body, headers={"Content-Type": kind})
+    job_id = json.loads(data)["job"]
+    for _ in range(300):
+        job = json.loads(server.request(f"/api/job/{job_id}")[1])
+        if job["total"] and job["done"] >= 3:
+            break
+        time.sleep(0.05)
+    assert job["state"] == "running" and job["total"] == 1 + 1 + 400 and job["step"]
+    assert server.request(f"/api/job/{job_id}/cancel", method="POST")[0] == 200
+    for _ in range(100):
+        job = json.loads(server.request(f"/api/job/{job_id}")[1])
+        if job["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert (job["state"], job["message"]) == ("cancelled", "已取消") and job["done"] < job["total"]
+    assert server.request(f"/api/job/{job_id}/zip")[0] == 404

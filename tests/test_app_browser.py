@@ -5,6 +5,7 @@ Screenshots of every screen go to a temporary folder (printed at the end, kept f
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,22 @@ def test_settings_and_calculator(page, shots):
     assert section.locator(".amount").inner_text() == "11,240.00 元（壹万壹仟贰佰肆拾元整）"
     assert section.locator("table tbody tr").all_inner_texts()[0].split("\t") == ["0—10000元", "10000.00", "40%", "4000.00"]
     page.screenshot(path=shots / "8-单次计算.png", full_page=True)
+
+
+def test_progress_and_cancel(page, shots, tmp_path):
+    from mutualaid_xl.workbooks import synthetic
+
+    roster = synthetic.write_roster(tmp_path / "多单位名册.xlsx", synthetic.roster(800, seed=5, units=400))
+    section = _tab(page, "fill")
+    section.locator("input[name=files]").set_input_files(str(roster))
+    section.locator("button[type=submit]").click()
+    bar = section.locator(".progress progress")
+    for _ in range(200):
+        if float(bar.get_attribute("value") or 0) >= 3:
+            break
+        time.sleep(0.05)
+    assert bar.get_attribute("max") == "402" and "参互申请表" in section.locator(".progress span").inner_text()
+    page.screenshot(path=shots / "2-填写汇总表-进度.png", full_page=True)
+    section.locator(".progress button", has_text="取消").click()
+    assert section.locator(".error").inner_text() == "已取消"
+    assert section.locator("button[type=submit]").is_enabled()
