@@ -11,7 +11,8 @@ from ..rules.idcard import mask_ids_in, mask_name
 from ..rules.values import parse_date
 from .jobs import Job
 
-Form = dict[str, str]
+Form = dict[str, str]            # the page's text fields
+Uploads = dict[str, list[Path]]  # the page's file fields: "files", and "seal" for 盖章并导出PDF
 
 
 def _policy(form: Form) -> str | None:
@@ -45,22 +46,22 @@ def _problems_table(result) -> dict:
             "headers": list(roster.PROBLEM_HEADERS), "rows": roster.problem_rows(result)}
 
 
-def validate(job: Job, files: list[Path], form: Form) -> dict:
+def validate(job: Job, uploads: Uploads, form: Form) -> dict:
     """校验名册: the problems with sheet, row and column, and the report workbook."""
     from ..workbooks import roster
 
-    result = _check_rosters(job, files, form)
+    result = _check_rosters(job, uploads["files"], form)
     job.tick(step="写出校验报告")
     roster.write_report(result, job.out / "校验报告.xlsx")
     units = {"title": "各单位人数与参互比例", "headers": list(roster.UNIT_HEADERS), "rows": roster.unit_rows(result)}
     return {"lines": roster.notes(result), "tables": [_problems_table(result), units]}
 
 
-def fill(job: Job, files: list[Path], form: Form) -> dict:
+def fill(job: Job, uploads: Uploads, form: Form) -> dict:
     """填写汇总表: 年度参互汇总表, 参互单位台账 and the 参互申请表 of every unit."""
     from ..workbooks import fill as service
 
-    result = _check_rosters(job, files, form)
+    result = _check_rosters(job, uploads["files"], form)
     if not result.units:
         raise InputError("没有可用的名册数据，未填写任何表格")
     total = 1 + len({s.agent for s in result.units.values()}) + len(result.units)
@@ -76,11 +77,11 @@ def fill(job: Job, files: list[Path], form: Form) -> dict:
 SHOWN_CLAIMS = 500
 
 
-def claims(job: Job, files: list[Path], form: Form) -> dict:
+def claims(job: Job, uploads: Uploads, form: Form) -> dict:
     """计算补助: the register recomputed into a result workbook; each row's explanation viewable."""
     from ..workbooks import claims as service
 
-    register = _need(files, "补助登记表")[0]
+    register = _need(uploads["files"], "补助登记表")[0]
     job.tick(step="读取并计算登记表")
     result = service.compute_register(register, _policy(form))
     total = len(result.rows)
@@ -118,20 +119,20 @@ def _notice_data(files: list[Path], form: Form) -> dict | Path:
     return data
 
 
-def notice(job: Job, files: list[Path], form: Form) -> dict:
+def notice(job: Job, uploads: Uploads, form: Form) -> dict:
     """生成红头通知 (Word)."""
     from ..documents import render as documents
 
     job.tick(step="生成红头通知")
-    produced = documents.render("notice", _notice_data(files, form), job.out / "通知.docx")
+    produced = documents.render("notice", _notice_data(uploads["files"], form), job.out / "通知.docx")
     return {"lines": [f"已生成 {produced[0].name}。"]}
 
 
-def application(job: Job, files: list[Path], form: Form) -> dict:
+def application(job: Job, uploads: Uploads, form: Form) -> dict:
     """生成申请表: one 参互申请表 (Word) per unit of the roster."""
     from ..documents import render as documents
 
-    result = _check_rosters(job, files, form)
+    result = _check_rosters(job, uploads["files"], form)
     produced = documents.render_applications(result, job.out, progress=lambda done, total: job.tick(
         done, total, "生成申请表"))
     lines = [f"已生成 {len(produced)} 份参互申请表。"]
@@ -140,7 +141,7 @@ def application(job: Job, files: list[Path], form: Form) -> dict:
     return {"lines": lines}
 
 
-def seal(job: Job, files: list[Path], form: Form, seal_png: Path | None) -> dict:
+def seal(job: Job, uploads: Uploads, form: Form) -> dict:
     """盖章并导出PDF: a Word file stamped, or the notice rendered from its data with the seal, as .docx and PDF.
 
     Seam for the signing certificate: when documents/signing.py (PAdES with a .p12) lands, the PDFs
@@ -148,6 +149,7 @@ def seal(job: Job, files: list[Path], form: Form, seal_png: Path | None) -> dict
     """
     from ..documents import render as documents
 
+    files, seal_png = uploads["files"], uploads["seal"][0] if uploads["seal"] else None
     if seal_png is None:
         raise InputError("请选择印章图片（透明背景 PNG）")
     job.tick(step="盖章并用 LibreOffice 导出 PDF")

@@ -158,10 +158,9 @@ def create_app(workdir: Path, token: str, *, hosts: list[str], max_upload: int =
                     install_bytes(await value.read(), target)
                     uploads[key].append(target)
         save_to = fields.pop("save_to", "").strip()
-        seal = uploads["seal"][0] if uploads["seal"] else None
 
         def run(job):
-            result = work(job, uploads["files"], fields, seal) if name == "seal" else work(job, uploads["files"], fields)
+            result = work(job, uploads, fields)
             result["files"] = sorted(str(p.relative_to(job.out)) for p in job.out.rglob("*") if p.is_file())
             if save_to:
                 result["saved"] = _save_copies(job.out, result["files"], save_to)
