@@ -79,9 +79,9 @@ def make_shortcut(folder: Path | None = None) -> Path:
     python = Path(sys.executable)
     if sys.platform == "win32":
         target = folder / "职工互助.lnk"
-        pythonw = python.with_name("python.exe")
+        console_python = python.with_name("python.exe")   # with a console window: closing it stops the page
         script = (f"$s=(New-Object -ComObject WScript.Shell).CreateShortcut('{target}');"
-                  f"$s.TargetPath='{pythonw}';$s.Arguments='-m mutualaid_xl.cli app';"
+                  f"$s.TargetPath='{console_python}';$s.Arguments='-m mutualaid_xl.cli app';"
                   f"$s.WorkingDirectory='{Path.home()}';$s.Description='职工互助（网页版）';$s.Save()")
         subprocess.run(["powershell", "-NoProfile", "-NonInteractive", "-Command", script], check=True)
         return target

@@ -98,6 +98,8 @@ document.querySelectorAll("form[data-action]").forEach(form => form.addEventList
   const data = new FormData(form);
   data.append("policy", $("#policy").value);
   data.append("save_to", $("#save_to").value);
+  if (form.dataset.action === "seal")   // without an uploaded file the notice is made from the 生成红头通知 fields
+    $("#notice .notice-fields").querySelectorAll("[name]").forEach(input => data.append(input.name, input.value));
   button.disabled = true;
   try {
     const { job } = await api(`/api/jobs/${form.dataset.action}`, { method: "POST", body: data });
