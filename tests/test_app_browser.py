@@ -162,3 +162,19 @@ def test_progress_and_cancel(page, shots, tmp_path):
     section.locator(".progress button", has_text="取消").click()
     assert section.locator(".error").inner_text() == "已取消"
     assert section.locator("button[type=submit]").is_enabled()
+
+
+@pytest.mark.libreoffice
+def test_seal_from_the_typed_notice_gives_a_pdf(page, shots, tmp_path):
+    from mutualaid_xl.documents.seal import specimen_seal
+
+    notice = _tab(page, "notice")
+    for name, value in {"issuer": "某某市总工会", "title": "关于盖章的通知", "addressees": "各基层工会",
+                        "body": "正文。", "date": "2021-06-01"}.items():
+        notice.locator(f"[name={name}]").fill(value)
+    section = _tab(page, "seal")
+    section.locator("input[name=seal]").set_input_files(str(specimen_seal("某某市总工会", tmp_path / "印章.png")))
+    section.locator("button[type=submit]").click()
+    section.locator(".files").wait_for(timeout=60_000)
+    assert section.locator(".files a").all_inner_texts() == ["盖章记录.csv", "通知.docx", "通知.pdf", "全部下载（zip）"]
+    page.screenshot(path=shots / "6-盖章并导出PDF.png", full_page=True)
