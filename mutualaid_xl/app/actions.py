@@ -158,7 +158,7 @@ def seal(job: Job, uploads: Uploads, form: Form) -> dict:
         produced = documents.stamp(source, seal_png, job.out / f"{source.stem}-盖章.docx", pdf=True)
     else:
         produced = documents.render("notice", _notice_data(files, form), job.out / "通知.docx", seal_png=seal_png, pdf=True)
-    return {"lines": [f"已生成 {', '.join(p.name for p in produced)}。",
+    return {"lines": [f"已生成 {'、'.join(p.name for p in produced)}。",
                       "已记入盖章记录.csv；可用 mutualaid verify 文件 核验文件此后是否改动。"]}
 
 
