@@ -11,12 +11,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..errors import FileFormatError, MutualAidError, os_reason
-from ..rules.policy import get_policy
-from ..workbooks.roster import ERROR, WARNING, Problem, RosterChecker, RosterResult, write_report
-from ..workbooks.sheets import SPREADSHEET_SUFFIXES, read_sheets, template_setting
+from ..errors import MutualAidError, os_reason
+from ..workbooks import roster as roster_service
+from ..workbooks.roster import ERROR, RosterResult, write_report
+from ..workbooks.sheets import SPREADSHEET_SUFFIXES
 from ..rules.values import parse_date
-from ..workbooks.templates import DATE_NAME, POLICY_NAME, SETTINGS_SHEET
 from .common import console, err_console, fail
 
 REPORT_SUFFIX = ".校验报告.xlsx"
@@ -58,51 +57,13 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=err_console, transient=True)
 
 
-def _book_settings(sheets, policy_id: Optional[str], on: Optional[dt.date]) -> tuple[Optional[str], Optional[dt.date]]:
-    """--policy / --on, else what the template's 设置 sheet holds (方案编号, 参互日期)."""
-    if policy_id is None:
-        value = template_setting(sheets, POLICY_NAME)
-        policy_id = None if value is None else str(value).strip()
-    if on is None:
-        value = template_setting(sheets, DATE_NAME)
-        on = None if value is None else parse_date(value, DATE_NAME)
-    return policy_id, on
-
-
 def check_files(inputs: list[tuple[Path, str]], policy_id: Optional[str], on: Optional[dt.date]
                 ) -> tuple[RosterResult, list[Path], list[Path]]:
-    """Validate all inputs as one run. Returns the result, the readable and the unreadable files.
-
-    Without --policy/--on the first readable roster's 设置 sheet decides for the whole run; a
-    roster whose 设置 names another scheme gets a 提醒.
-    """
-    checker: Optional[RosterChecker] = None
-    unreadable_problems: list[Problem] = []
-    readable, unreadable = [], []
+    """roster.check_files with a progress bar on the console."""
     with _progress() as progress:
         task = progress.add_task("校验名册", total=len(inputs))
-        for path, agent in inputs:
-            progress.update(task, description=f"读取并校验 {escape(path.name)}")
-            try:
-                sheets = read_sheets(path)
-            except FileFormatError as error:
-                unreadable.append(path)
-                unreadable_problems.append(Problem(ERROR, error.message, str(path), error.sheet or ""))
-            else:
-                readable.append(path)
-                chosen, chosen_on = _book_settings(sheets, policy_id, on)
-                if checker is None:
-                    checker = RosterChecker(get_policy(chosen), chosen_on)
-                elif chosen is not None and chosen != checker.policy.id:
-                    checker.result.problems.append(Problem(
-                        WARNING, f"“设置”表的方案编号为 {chosen}，本次按 {checker.policy.id} 校验（可用 --policy 指定）",
-                        str(path), SETTINGS_SHEET))
-                checker.check_file(sheets, agent=agent, file=str(path))
-            progress.advance(task)
-    checker = checker or RosterChecker(get_policy(policy_id), on)
-    checker.result.problems.extend(unreadable_problems)
-    checker.result.files.extend(p.file for p in unreadable_problems)
-    return checker.finish(), readable, unreadable
+        return roster_service.check_files(inputs, policy_id, on, progress=lambda done, path: progress.update(
+            task, completed=done, description=f"读取并校验 {escape(path.name)}"))
 
 
 def _show(result: RosterResult, title: str) -> None:

@@ -442,6 +442,25 @@ def render(template: Path | str, data: dict | Path | str, out: Path | str, *,
     return produced
 
 
+def render_applications(result, folder: Path | str, *, today: dt.date | None = None,
+                        progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """One 参互申请表 (Word) per unit of a validated roster (workbooks.roster.RosterResult), named after the unit.
+    ``progress(done, total)`` is called before each unit."""
+    from ..workbooks.fill import application_document_data
+
+    if not result.units:
+        raise InputError("名册中没有可汇总的单位；请先校验名册查看问题")
+    renderer = Renderer("application_form")
+    today = today or dt.date.today()
+    produced = []
+    for done, summary in enumerate(result.units.values()):
+        if progress:
+            progress(done, len(result.units))
+        produced.append(renderer.render_to(application_document_data(summary, result.policy, today),
+                                           Path(folder) / f"{safe_file_name(summary.unit)}.docx"))
+    return produced
+
+
 def stamp(document: Path | str, seal_png: Path | str, out: Path | str | None = None, *, pdf: bool = True) -> list[Path]:
     """Stamp an existing .docx (e.g. a notice the clerk has edited) and export its PDF.
 

@@ -300,20 +300,12 @@ def make_notice(book=None) -> str:
 def make_application(book=None) -> str:
     """生成申请表: one 参互申请表 (Word) per unit of this roster, beside the workbook."""
     from ..documents import render as documents
-    from ..workbooks.fill import application_document_data
 
     book = _caller(book)
 
     def work():
         result = _validate(book)
-        if not result.units:
-            raise InputError("名册中没有可汇总的单位；请先按“校验名册”查看问题")
-        folder = _beside(book, "申请表")
-        renderer = documents.Renderer("application_form")
-        today = dt.date.today()
-        produced = [renderer.render_to(application_document_data(s, result.policy, today),
-                                       folder / f"{documents.safe_file_name(s.unit)}.docx")
-                    for s in result.units.values()]
+        produced = documents.render_applications(result, _beside(book, "申请表"))
         lines = [_produced(produced)]
         if result.errors:
             lines.append(f"注意：名册有 {result.errors} 个错误，请按“校验名册”查看并改正后重新生成。")

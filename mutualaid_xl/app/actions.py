@@ -1,0 +1,167 @@
+"""What each button of the page does: read the uploads, call the service the CLI and the ribbon call,
+and describe the outcome for the page (lines, tables, files). No rule of the scheme lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..errors import InputError
+from ..rules.idcard import mask_ids_in, mask_name
+from ..rules.values import parse_date
+from .jobs import Job
+
+Form = dict[str, str]            # the page's text fields
+Uploads = dict[str, list[Path]]  # the page's file fields: "files", and "seal" for 盖章并导出PDF
+
+
+def _policy(form: Form) -> str | None:
+    return form.get("policy") or None
+
+
+def _on(form: Form) -> dt.date | None:
+    text = form.get("on") or ""
+    return parse_date(text, "参互日期") if text else None
+
+
+def _need(files: list[Path], what: str) -> list[Path]:
+    if not files:
+        raise InputError(f"请先选择{what}")
+    return files
+
+
+def _check_rosters(job: Job, files: list[Path], form: Form):
+    from ..workbooks import roster
+
+    inputs = [(path, "") for path in _need(files, "名册文件（.xlsx/.xls/.ods/.csv）")]
+    result, _readable, _unreadable = roster.check_files(
+        inputs, _policy(form), _on(form), progress=lambda done, path: job.tick(done, len(inputs), f"读取并校验 {path.name}"))
+    return result
+
+
+def _problems_table(result) -> dict:
+    from ..workbooks import roster
+
+    return {"title": f"名册问题（共 {len(result.problems)} 个；身份证号、姓名已打码）",
+            "headers": list(roster.PROBLEM_HEADERS), "rows": roster.problem_rows(result)}
+
+
+def validate(job: Job, uploads: Uploads, form: Form) -> dict:
+    """校验名册: the problems with sheet, row and column, and the report workbook."""
+    from ..workbooks import roster
+
+    result = _check_rosters(job, uploads["files"], form)
+    job.tick(step="写出校验报告")
+    roster.write_report(result, job.out / "校验报告.xlsx")
+    units = {"title": "各单位人数与参互比例", "headers": list(roster.UNIT_HEADERS), "rows": roster.unit_rows(result)}
+    return {"lines": roster.notes(result), "tables": [_problems_table(result), units]}
+
+
+def fill(job: Job, uploads: Uploads, form: Form) -> dict:
+    """填写汇总表: 年度参互汇总表, 参互单位台账 and the 参互申请表 of every unit."""
+    from ..workbooks import fill as service
+
+    result = _check_rosters(job, uploads["files"], form)
+    if not result.units:
+        raise InputError("没有可用的名册数据，未填写任何表格")
+    total = 1 + len({s.agent for s in result.units.values()}) + len(result.units)
+    steps = iter(range(1, total + 1))
+    written = service.fill_forms(result, job.out, office=form.get("office", ""),
+                                 progress=lambda text: job.tick(next(steps), total, text))
+    lines = [f"已填写 {len(written)} 个文件。"]
+    if result.errors or result.warnings:
+        lines.append(f"注意：名册有 {result.errors} 个错误、{result.warnings} 个提醒，请按“校验名册”查看并改正后重新填写。")
+    return {"lines": lines, "tables": [_problems_table(result)] if result.problems else []}
+
+
+SHOWN_CLAIMS = 500
+
+
+def claims(job: Job, uploads: Uploads, form: Form) -> dict:
+    """计算补助: the register recomputed into a result workbook; each row's explanation viewable."""
+    from ..workbooks import claims as service
+
+    register = _need(uploads["files"], "补助登记表")[0]
+    job.tick(step="读取并计算登记表")
+    result = service.compute_register(register, _policy(form))
+    total = len(result.rows)
+    service.write_result(result, job.out / f"{register.stem}_subsidy.xlsx",
+                         progress=lambda done: job.tick(done, total, "写出结果"))
+    rows, details = [], []
+    for position in service.computed_positions(result)[:SHOWN_CLAIMS]:
+        stay = service.stay_result(result, position)
+        rows.append([result.sheet.excel_row(result.rows[position]), mask_name(result.cells["name"][position]),
+                     f"{service.yuan_of_fen(result.amounts.amount_fen[position]):,}", stay.summary])
+        details.append(stay.lines)
+    shown = f"前 {len(rows)} 行" if len(rows) < result.computed() else f"{len(rows)} 行"
+    tables = [{"title": f"补助金额（{shown}；点“说明”看逐项计算）", "headers": ["行", "姓名", "补助金额（元）", "说明"],
+               "rows": rows, "details": details}]
+    if result.problems:
+        tables.append({"title": f"问题（{len(result.problems)} 个）", "headers": ["工作表", "行", "列", "原因"],
+                       "rows": [[e.sheet, e.row, e.column, mask_ids_in(e.message)] for e in result.problems]})
+    return {"lines": service.notes(result), "tables": tables}
+
+
+def _notice_data(files: list[Path], form: Form) -> dict | Path:
+    """The notice's fields: a data sheet when one was uploaded, else the fields typed on the page."""
+    from ..documents import render as documents
+
+    if files:
+        return files[0]
+    data = {}
+    for name in documents.FIELDS["notice"]:
+        text = (form.get(name) or "").strip()
+        if text:
+            data[name] = [line.strip() for line in text.splitlines() if line.strip()] \
+                if name in documents.LIST_FIELDS else text
+    if not data:
+        raise InputError("请上传含“字段/值”工作表的数据文件，或在页面上填写通知的各项")
+    return data
+
+
+def notice(job: Job, uploads: Uploads, form: Form) -> dict:
+    """生成红头通知 (Word)."""
+    from ..documents import render as documents
+
+    job.tick(step="生成红头通知")
+    produced = documents.render("notice", _notice_data(uploads["files"], form), job.out / "通知.docx")
+    return {"lines": [f"已生成 {produced[0].name}。"]}
+
+
+def application(job: Job, uploads: Uploads, form: Form) -> dict:
+    """生成申请表: one 参互申请表 (Word) per unit of the roster."""
+    from ..documents import render as documents
+
+    result = _check_rosters(job, uploads["files"], form)
+    produced = documents.render_applications(result, job.out, progress=lambda done, total: job.tick(
+        done, total, "生成申请表"))
+    lines = [f"已生成 {len(produced)} 份参互申请表。"]
+    if result.errors:
+        lines.append(f"注意：名册有 {result.errors} 个错误，请按“校验名册”查看并改正后重新生成。")
+    return {"lines": lines}
+
+
+def seal(job: Job, uploads: Uploads, form: Form) -> dict:
+    """盖章并导出PDF: a Word file stamped, or the notice rendered from its data with the seal, as .docx and PDF.
+
+    Seam for the signing certificate: when documents/signing.py (PAdES with a .p12) lands, the PDFs
+    produced here are what it signs; the page then offers a certificate upload beside the seal image.
+    """
+    from ..documents import render as documents
+
+    files, seal_png = uploads["files"], uploads["seal"][0] if uploads["seal"] else None
+    if seal_png is None:
+        raise InputError("请选择印章图片（透明背景 PNG）")
+    job.tick(step="盖章并用 LibreOffice 导出 PDF")
+    source = files[0] if files else None
+    if source is not None and source.suffix.lower() == ".docx":
+        produced = documents.stamp(source, seal_png, job.out / f"{source.stem}-盖章.docx", pdf=True)
+    else:
+        produced = documents.render("notice", _notice_data(files, form), job.out / "通知.docx", seal_png=seal_png, pdf=True)
+    return {"lines": [f"已生成 {'、'.join(p.name for p in produced)}。",
+                      "已记入盖章记录.csv；可用 mutualaid verify 文件 核验文件此后是否改动。"]}
+
+
+ACTIONS = {"validate": ("校验名册", validate), "fill": ("填写汇总表", fill), "claims": ("计算补助", claims),
+           "notice": ("生成红头通知", notice), "application": ("生成申请表", application),
+           "seal": ("盖章并导出PDF", seal)}

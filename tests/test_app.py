@@ -1,0 +1,264 @@
+"""`mutualaid app` over HTTP (no browser): security, the actions' answers, the working folder, the command."""
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from app_server import BAD_ROW, claims_register, multipart, roster_with_problems, running
+from mutualaid_xl.app.jobs import Cancelled, Jobs
+from mutualaid_xl.app.server import clean_name
+from mutualaid_xl.cli import app as cli
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running(max_upload=300_000) as srv:
+        yield srv
+
+
+def _start(srv, action, fields, files):
+    body, kind = multipart(fields, files)
+    status, data, _ = srv.request(f"/api/jobs/{action}", data=body, headers={"Content-Type": kind})
+    assert status == 200, data.decode()
+    job_id = json.loads(data)["job"]
+    for _ in range(300):
+        status, data, _ = srv.request(f"/api/job/{job_id}")
+        job = json.loads(data)
+        if job["state"] != "running":
+            return job
+        time.sleep(0.1)
+    raise AssertionError("job did not finish")
+
+
+def test_every_request_needs_the_token(server):
+    assert server.request("/", token=False)[0] == 403
+    assert server.request("/api/meta", token=False)[0] == 403
+    assert server.request("/static/app.js", token=False)[0] == 403
+    assert server.request("/api/meta", headers={"X-MutualAid-Token": "wrong"}, token=False)[0] == 403
+    status, page, headers = server.request(f"/?token={server.token}", token=False)
+    assert status == 200 and "职工互助" in page.decode() and "SameSite=strict" in headers["set-cookie"]
+    cookie = {"Cookie": f"mutualaid_token={server.token}"}
+    assert server.request("/api/meta", headers=cookie, token=False)[0] == 200
+
+
+def test_state_changes_need_the_header_not_just_the_cookie(server):
+    cookie = {"Cookie": f"mutualaid_token={server.token}", "Content-Type": "application/x-www-form-urlencoded"}
+    assert server.request("/api/calc", data=b"days=3", headers=cookie, token=False)[0] == 403
+    foreign = {"Origin": "http://evil.example", "Content-Type": "application/x-www-form-urlencoded"}
+    assert server.request("/api/calc", data=b"days=3", headers=foreign)[0] == 403
+    assert server.request("/api/calc", data=b"self_pay=200&days=3", headers=foreign | {"Origin": server.base})[0] == 200
+
+
+def test_another_host_name_is_refused(server):
+    assert server.request("/api/meta", headers={"Host": "evil.example"})[0] == 400
+
+
+def test_listens_on_loopback_only(server):
+    assert server.server.servers[0].sockets[0].getsockname()[0] == "127.0.0.1"
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))        # no packet is sent; only picks the outgoing interface
+        address = probe.getsockname()[0]
+    except OSError:
+        address = None
+    finally:
+        probe.close()
+    if address and not address.startswith("127."):
+        port = int(server.base.rsplit(":", 1)[1])
+        with pytest.raises(OSError):
+            socket.create_connection((address, port), timeout=2).close()
+
+
+def test_oversized_upload_is_refused_and_nothing_written(server):
+    body, kind = multipart({}, [("files", "big.xlsx", b"x" * 400_000)])
+    status, data, _ = server.request("/api/jobs/validate", data=body, headers={"Content-Type": kind})
+    assert status == 413 and "太大" in json.loads(data)["error"]
+    assert not list(server.workdir.rglob("big.xlsx"))
+
+
+def test_dot_dot_names_stay_inside_the_working_folder(server, tmp_path):
+    roster = roster_with_problems(tmp_path / "r.xlsx").read_bytes()
+    job = _start(server, "validate", {}, [("files", "../../escape.xlsx", roster), ("files", "..\\..\\escape.xlsx", roster)])
+    assert job["state"] == "done", job["message"]
+    inbox = sorted(p.relative_to(server.workdir).as_posix() for p in server.workdir.rglob("escape*"))
+    assert inbox == [f"jobs/{job['id']}/in/escape-2.xlsx", f"jobs/{job['id']}/in/escape.xlsx"]
+    assert not (server.workdir.parent / "escape.xlsx").exists() and not Path("escape.xlsx").exists()
+    assert clean_name("../../a/b\\..\\名册.XLSX", set()) == "名册.xlsx"
+    assert clean_name("..", set()) == "未命名"
+    assert server.request(f"/api/job/{job['id']}/files/..%2F..%2Fin%2Fescape.xlsx")[0] == 404
+
+
+def test_validate_shows_the_problems_masked_and_writes_the_report(server, tmp_path):
+    job = _start(server, "validate", {"policy": "nm-2021"}, [("files", "名册.xlsx", roster_with_problems(tmp_path / "r.xlsx").read_bytes())])
+    problems = job["result"]["tables"][0]
+    rows = {(row[4], row[5]): row for row in problems["rows"]}
+    bad = rows[(BAD_ROW + 4, "C")]
+    assert bad[1] == "错误" and bad[2] == "名册.xlsx" and bad[3] == "会员名册" and "校验位错误" in bad[7]
+    assert "*" in bad[8] and len(bad[8].replace("*", "")) < 10         # the ID is masked
+    assert "交费金额 1 元与方案 nm-2021 的在职标准 100 元不符" in rows[(10, "G")][7]
+    assert job["result"]["files"] == ["校验报告.xlsx"]
+    status, content, headers = server.request(f"/api/job/{job['id']}/files/%E6%A0%A1%E9%AA%8C%E6%8A%A5%E5%91%8A.xlsx")
+    assert status == 200
+    (tmp_path / "report.xlsx").write_bytes(content)
+    sheet = load_workbook(tmp_path / "report.xlsx")["校验结果"]
+    assert [(c.value) for c in sheet[2]][4:6] == [7, "C"]
+
+
+def test_claims_amounts_and_explanations(server, tmp_path):
+    job = _start(server, "claims", {}, [("files", "登记表.xlsx", claims_register(tmp_path / "c.xlsx").read_bytes())])
+    table = job["result"]["tables"][0]
+    assert [row[2] for row in table["rows"]] == ["11,240.00", "200.00"]
+    assert [row[1] for row in table["rows"]] == ["张*", "李*"]
+    assert any("40%" in line for line in table["details"][0])
+    assert job["result"]["files"] == ["登记表_subsidy.xlsx"]
+
+
+def test_notice_from_the_page_fields_and_saved_copy(server, tmp_path):
+    saved = tmp_path / "保存"
+    saved.mkdir()
+    fields = {"issuer": "某某市总工会", "doc_number": "某工发〔2021〕1号", "title": "关于开展职工医疗互助的通知",
+              "addressees": "各基层工会", "body": "第一段。\n第二段。", "date": "2021-05-01", "save_to": str(saved)}
+    job = _start(server, "notice", fields, [])
+    assert job["state"] == "done", job["message"]
+    assert job["result"]["saved"] == [str(saved / "通知.docx")]
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(saved / "通知.docx").paragraphs)
+    assert "关于开展职工医疗互助的通知" in text and "第二段。" in text and "2021年5月1日" in text
+
+
+def test_errors_are_chinese_and_name_the_clerks_file(server, tmp_path):
+    job = _start(server, "claims", {}, [("files", "不是表格.xlsx", b"hello")])
+    assert job["state"] == "failed" and "不是表格.xlsx" in job["message"] and str(server.workdir) not in job["message"]
+    status, data, _ = server.request("/api/calc", data=b"self_pay=abc&days=3",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and "自付费用" in json.loads(data)["error"]
+
+
+def test_calculator_and_policy_tables(server):
+    status, data, _ = server.request("/api/calc", data=b"self_pay=20000&days=12&years=2&first_stay=1",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    result = json.loads(data)
+    assert result["amount"] == "11,240.00" and result["upper"] == "壹万壹仟贰佰肆拾元整"
+    assert result["bands"][0][2] == "40%"
+    policy = json.loads(server.request("/api/policies/nm-2021")[1])
+    sections = {s["title"]: s for s in policy["sections"]}
+    assert sections["补助计算 › 分段补助"]["source"] == "细则第十条第1至4项；通知二（三）"
+    assert sections["补助计算 › 分段补助"]["rows"][0][1].splitlines()[0] == "至（元） 10000，比例/标准 0.4"
+    assert "内工发〔2021〕5号" in sections["交费标准"]["source"]
+    assert sections["交费标准"]["rows"] == [["每人每期交费", "在职：100；退休：400"]]
+    assert ["在职参互比例下限", "0.75"] in sections["单位参互比例"]["rows"]
+    assert sections["补助计算 › 保底"]["rows"] == [["金额", "200"]]
+
+
+def test_cancel_stops_a_job(tmp_path):
+    jobs = Jobs(tmp_path)
+    job = jobs.new("测试")
+
+    def work(job):
+        while True:
+            job.tick(step="等待")
+            time.sleep(0.01)
+
+    jobs.start(job, work)
+    job.cancel.set()
+    for _ in range(100):
+        if job.state != "running":
+            break
+        time.sleep(0.02)
+    assert (job.state, job.message) == ("cancelled", "已取消")
+    with pytest.raises(Cancelled):
+        job.tick()
+
+
+def test_working_folder_removed_on_stop(tmp_path):
+    with running() as srv:
+        workdir = srv.workdir
+        assert workdir.is_dir()
+    assert not workdir.exists()
+
+
+def test_command_warns_for_another_host_and_makes_a_shortcut(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("mutualaid_xl.app.run.serve", lambda *args, **kwargs: calls.append((args, kwargs)))
+    result = CliRunner().invoke(cli, ["app", "--host", "0.0.0.0", "--no-browser", "--port", "8123"])
+    assert result.exit_code == 0 and "警告" in result.output
+    assert calls[0][0] == ("0.0.0.0", 8123) and calls[0][1]["open_browser"] is False
+    result = CliRunner().invoke(cli, ["app", "--no-browser"])
+    assert "警告" not in result.output and calls[1][0][0] == "127.0.0.1"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("mutualaid_xl.app.run._desktop", lambda: tmp_path / "Desktop")
+    result = CliRunner().invoke(cli, ["app", "--shortcut"])
+    assert result.exit_code == 0, result.output
+    desktop = (tmp_path / "Desktop" / "mutualaid-app.desktop").read_text(encoding="utf-8")
+    assert "Name=职工互助" in desktop and "-m mutualaid_xl.cli app" in desktop
+
+
+@pytest.mark.libreoffice
+def test_seal_renders_the_notice_with_the_seal_and_exports_the_pdf(server, tmp_path):
+    import pdfplumber
+
+    from mutualaid_xl.documents.seal import specimen_seal
+
+    seal = specimen_seal("某某市总工会", tmp_path / "印章.png").read_bytes()
+    fields = {"issuer": "某某市总工会", "doc_number": "某工发〔2021〕4号", "title": "关于盖章测试的通知",
+              "addressees": "各基层工会", "body": "正文一段。", "date": "2021-06-01"}
+    job = _start(server, "seal", fields, [("seal", "印章.png", seal)])
+    assert job["state"] == "done", job["message"]
+    assert job["result"]["files"] == ["盖章记录.csv", "通知.docx", "通知.pdf"]
+    status, content, _ = server.request(f"/api/job/{job['id']}/files/%E9%80%9A%E7%9F%A5.pdf")
+    (tmp_path / "通知.pdf").write_bytes(content)
+    with pdfplumber.open(tmp_path / "通知.pdf") as pdf:
+        page = pdf.pages[0]
+        assert "关于盖章测试的通知" in page.extract_text() and page.images     # the seal is a picture on the page
+
+
+def test_ctrl_c_stops_the_command_and_removes_the_working_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "mutualaid_xl.cli", "app", "--no-browser"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("职工互助网页已启动：http://127.0.0.1:") and "?token=" in first
+        assert len(list(tmp_path.glob("mutualaid-app-*"))) == 1
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        rest = process.communicate(timeout=20)[0]
+    finally:
+        process.kill()
+    assert process.returncode == 0 and "已停止，临时文件已删除。" in rest
+    assert not list(tmp_path.glob("mutualaid-app-*"))
+
+
+def test_a_long_job_shows_progress_and_is_cancelled_over_http(server, tmp_path):
+    from mutualaid_xl.workbooks import synthetic
+
+    roster = synthetic.write_roster(tmp_path / "many.xlsx", synthetic.roster(800, seed=5, units=400))
+    body, kind = multipart({}, [("files", "many.xlsx", roster.read_bytes())])
+    status, data, _ = server.request("/api/jobs/fill", data=body, headers={"Content-Type": kind})
+    job_id = json.loads(data)["job"]
+    for _ in range(300):
+        job = json.loads(server.request(f"/api/job/{job_id}")[1])
+        if job["total"] and job["done"] >= 3:
+            break
+        time.sleep(0.05)
+    assert job["state"] == "running" and job["total"] == 1 + 1 + 400 and job["step"]
+    assert server.request(f"/api/job/{job_id}/cancel", method="POST")[0] == 200
+    for _ in range(100):
+        job = json.loads(server.request(f"/api/job/{job_id}")[1])
+        if job["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert (job["state"], job["message"]) == ("cancelled", "已取消") and job["done"] < job["total"]
+    assert server.request(f"/api/job/{job_id}/zip")[0] == 404
