@@ -26,6 +26,10 @@ def _stay_text(admitted, discharged) -> str:
     return f"{shown(admitted)}至{shown(discharged)}"
 
 
+def _text(value) -> str:
+    return "" if is_blank(value) else str(value).strip()
+
+
 def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
                     seal_png: Path | str | None = None, pdf: bool = False,
                     progress: Callable[[int], None] | None = None) -> list[Path]:
@@ -46,7 +50,7 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
         data = {
             "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
             "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
-            "unit": "", "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
+            "unit": _text(cells["unit"][position]), "hospital": _text(cells["hospital"][position]), "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
             "days": cells["days"][position], "self_pay": cells["self_pay"][position] or 0,
             "allowance": round_half_up(computed.allowance), "amount": computed.amount,
             "bands": computed.bands, "lines": computed.lines, "issuer": issuer, "date": date,
@@ -56,7 +60,7 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
         target = outdir / "审批表" / f"{documents.safe_file_name(f'{row_number:05d}{surname}')}.docx"
         produced.append(approval.render_to(data, target, seal_png=seal_png))
         if computed.amount > 0:
-            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": "",
+            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": data["unit"],
                            "amount": computed.amount})
         if progress:
             progress(done)

@@ -24,6 +24,11 @@ CALENDAR_YEARS = (min(chinese_calendar.holidays).year, max(chinese_calendar.holi
 ONE_DAY = dt.timedelta(days=1)
 
 
+def source(policy: Policy, key: str) -> str:
+    """The article behind one [dates] rule (rule_sources), else the block's source."""
+    return policy.dates.rule_sources.get(key, policy.dates.source)
+
+
 def stay_days(admitted: dt.date, discharged: dt.date) -> int:
     """Nights as the insurance settlement counts them; a same-day stay is 1 day."""
     return max(1, (discharged - admitted).days)
@@ -72,7 +77,7 @@ def period_problem(policy: Policy, admitted: dt.date, discharged: dt.date,
     if period[0] <= day <= period[1]:
         return None
     return (f"{what}日期 {day:%Y-%m-%d} 不在本期保障期（{period[0]:%Y-%m-%d} 至 {period[1]:%Y-%m-%d}）内，"
-            f"应按{what}时间所在保障期的方案核算（{dates.source}）")
+            f"应按{what}时间所在保障期的方案核算（{source(policy, 'rule_period_by')}）")
 
 
 def deadline(policy: Policy, settled: dt.date) -> dt.date | None:
@@ -87,7 +92,7 @@ def late_reason(policy: Policy, settled: dt.date, applied: dt.date) -> str | Non
         return None
     return (f"逾期申请：医保结算 {settled:%Y-%m-%d} 后 {policy.dates.claim_deadline_days} 日内应申请（截至 "
             f"{last:%Y-%m-%d}），{applied:%Y-%m-%d} 申请已逾期 {(applied - last).days} 天，视为放弃"
-            f"（{policy.dates.source}）")
+            f"（{source(policy, 'claim_deadline_days')}）")
 
 
 def is_workday(day: dt.date) -> bool:
@@ -120,7 +125,7 @@ def enrolment_problem(policy: Policy, on_date: dt.date) -> str | None:
     if number is None or number > limit:
         which = "不是工作日" if number is None else f"是当月第 {number} 个工作日"
         return (f"不符合：{dates.monthly_from:%Y-%m-%d} 起只在每月前 {limit} 个工作日办理，"
-                f"{on_date:%Y-%m-%d} {which}（{dates.source}）")
+                f"{on_date:%Y-%m-%d} {which}（{source(policy, 'monthly_workdays')}）")
     return None
 
 

@@ -117,6 +117,7 @@ class Dates(_Block):
     claim_deadline_days: int | None = Field(None, ge=1, description="医保结算后多少天内申请")
     monthly_from: dt.date | None = Field(None, description="自此日起只在每月前若干个工作日办理参互")
     monthly_workdays: int | None = Field(None, ge=1, le=31)
+    rule_sources: dict[str, str] = Field(default_factory=dict, description="单条规则的原文，键为本块的键名")
     milestones: dict[str, dt.date] = Field(default_factory=dict)
 
 

@@ -83,7 +83,7 @@ def parse_decimal(value, argument: str, *, allow_negative: bool = False) -> Deci
         raise InputError(f"应为数字，收到 {type(value).__name__}", argument=argument)
     if number < 0 and not allow_negative:
         raise InputError(f"不能为负数（{number}）", argument=argument)
-    if abs(number) >= MAX_NUMBER:
+    if abs(number) >= MAX_NUMBER and argument not in LIMITS:   # parse_whole names the tighter limit
         raise InputError(f"数值 {value} 过大（须小于 1 万亿，即 10^12）", argument=argument)
     return number
 
@@ -91,6 +91,10 @@ def parse_decimal(value, argument: str, *, allow_negative: bool = False) -> Deci
 def parse_whole(value, argument: str, *, minimum: int = 0) -> int:
     """A whole number (days, years, shares); 12.0 is fine, 12.5 is not; at most LIMITS[argument]."""
     number = parse_decimal(value, argument, allow_negative=True)
+    if argument in LIMITS and number > LIMITS[argument]:
+        raise InputError(f"{_LIMIT_WHY[argument]}不会超过 {LIMITS[argument]}（收到 {number}）", argument=argument)
+    if abs(number) >= MAX_NUMBER:
+        raise InputError(f"数值 {value} 过大（须小于 1 万亿，即 10^12）", argument=argument)
     if number != number.to_integral_value():
         raise InputError(f"应为整数，收到 {number}", argument=argument)
     whole = int(number)

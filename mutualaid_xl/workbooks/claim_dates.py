@@ -122,7 +122,7 @@ def derive_dates(policy: Policy, cells: dict[str, list], keys: list[str | None],
         if not manual:
             del result.manual[position]
     if policy.dates and policy.dates.claim_deadline_days:
-        result.notes.append(f"申请期限：医保结算后 {policy.dates.claim_deadline_days} 日内（{policy.dates.source}）；"
+        result.notes.append(f"申请期限：医保结算后 {policy.dates.claim_deadline_days} 日内（{dates.source(policy, 'claim_deadline_days')}）；"
                             "逾期的不予补助，除非“逾期特批”填“是”并写明特批说明。")
     if checks is not None:
         result.notes.append(f"待人工核对的条款：{checks.source}。")
@@ -156,7 +156,7 @@ def _deadline(policy, cells, position, settled, applied, result: ClaimDates, pro
         if settled or applied:
             missing = "申请日期" if settled else "医保结算日期"
             result.manual.setdefault(position, []).append(
-                f"缺少{missing}，无法核对申请期限（{policy.dates.source}）")
+                f"缺少{missing}，无法核对申请期限（{dates.source(policy, 'claim_deadline_days')}）")
         return
     late = dates.late_reason(policy, settled, applied)
     if late is None:
