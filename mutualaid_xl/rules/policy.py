@@ -245,6 +245,8 @@ class Checks(_Block):
     chronic: str | None = Field(None, description="门诊特殊慢性病：按月结算，无住院补贴")
     left_insurance: str | None = Field(None, description="退出城镇职工基本医疗保险")
     retiree: str | None = Field(None, description="退休人员连续参互")
+    required_insurance: list[Literal["城镇职工医保", "大病补充医保"]] = Field(
+        default_factory=list, description="须参加的医保（名册中为“否”的报错）")
 
 
 class Exclusions(_Block):

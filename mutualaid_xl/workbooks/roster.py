@@ -30,16 +30,16 @@ from typing import Iterable
 
 import numpy as np
 
-from ..rules import engine
+from ..rules import dates, engine
 from ..rules import idcard
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import birth_date, mask_id, mask_name, normalize_id, sex as id_sex, age_on
 from ..rules.policy import Policy, get_policy, normalize_category
 from .sheets import Header, Sheet, blank_header_columns, find_header, header_key, looks_like_formula
-from ..rules.values import excel_error, is_blank, normalize_text, parse_date, parse_decimal, parse_whole
+from ..rules.values import excel_error, is_blank, normalize_text, parse_bool, parse_date, parse_decimal, parse_whole
 from .templates import NOT_JOINING, ROSTER
 
-ERROR, WARNING = "错误", "提醒"
+ERROR, WARNING, MANUAL = "错误", "提醒", "待人工核对"   # 待人工核对: a rule the data cannot decide, with its article
 
 
 
@@ -587,9 +587,10 @@ class RosterChecker:
                     reason = ages[age_key] if age_key in ages else self._age(id18, verdict.category, row_on)
                     if reason:
                         reason = reason.removeprefix("不符合：")
-                        if "办理时间" in reason and dated:
+                        window = "办理时间" in reason or "工作日" in reason
+                        if window and dated:
                             add(ERROR, f"参互日期{reason}", sheet, r, co, titles["on"], _shown("on", row[co]))
-                        elif "办理时间" in reason:   # the run's date itself: one problem, not one per row
+                        elif window:   # the run's date itself: one problem, not one per row
                             self._note_once(ERROR, f"参互日期{reason}")
                         elif "周岁" in reason:
                             add(ERROR, reason, sheet, r, cc, titles["category"], _shown("category", row[cc]))
@@ -605,6 +606,8 @@ class RosterChecker:
                     elif parsed != birth_date(id18):
                         add(WARNING, f"出生日期 {parsed} 与身份证号中的 {birth_date(id18)} 不符", sheet, r, cb,
                             titles["birth"], _shown("birth", row[cb]))
+                if verdict.enrolled:
+                    self._member_fields(sheet, r, row, header, verdict)
             role = verdict.role
             if verdict.enrolled:
                 if role == "在职":
@@ -622,6 +625,46 @@ class RosterChecker:
                 summary.not_joining += 1
                 if role != "退休":
                     summary.listed_active += 1
+
+    def _member_fields(self, sheet: Sheet, r: int, row: list, header: Header, verdict: _Verdict) -> None:
+        """The fields the seeds ask for: required insurance, retirees' continuity, shares."""
+        cols, titles, policy = header.columns, header.titles, self.policy
+        checks = policy.checks
+        for key in ("basic_insurance", "serious_insurance"):
+            col = cols.get(key)
+            wanted = _template_header(key)
+            if col is None or is_blank(row[col]) or not checks or wanted not in checks.required_insurance:
+                continue
+            try:
+                joined = parse_bool(row[col], key)
+            except InputError:
+                self._add(ERROR, f"{wanted}应填 是/否", sheet, r, col, titles[key], _text(row[col]))
+                continue
+            if not joined:
+                left = f"；{checks.left_insurance}" if key == "basic_insurance" and checks.left_insurance else ""
+                self._add(ERROR, f"未参加{wanted}，不符合参互条件（{checks.source}）{left}", sheet, r, col,
+                          titles[key], _text(row[col]))
+        years = policy.eligibility.retiree_years if policy.eligibility else []
+        if verdict.role == "退休" and years:
+            col = cols.get("history")
+            required = "、".join(str(y) for y in years)
+            if col is None or is_blank(row[col]):
+                why = checks.retiree if checks and checks.retiree else policy.eligibility.source
+                self._note_once(MANUAL, f"退休人员须为 {required} 年连续参互：名册没有填写“参互历史”，请人工核对（{why}）")
+            else:
+                missing = [str(y) for y in years if y not in dates.participation_years(row[col])]
+                if missing:
+                    self._add(ERROR, f"退休人员须为 {required} 年连续参互，参互历史缺少 {'、'.join(missing)} 年"
+                              f"（{policy.eligibility.source}）", sheet, r, col, titles["history"], _text(row[col]))
+        col = cols.get("shares")
+        if col is not None and not is_blank(row[col]):
+            try:
+                shares = parse_whole(row[col], "shares", minimum=1)
+                low, high = (policy.shares.min, policy.shares.max) if policy.shares else (1, 1)
+                if not low <= shares <= high:
+                    raise InputError(f"须在 {low}—{high} 份之间" if policy.shares else f"方案 {policy.id} 不按份数参互，只能为 1")
+            except InputError as error:
+                self._add(ERROR, f"份数{error.message}", sheet, r, col, titles["shares"], _text(row[col]))
 
     # -------------------------------------------------------------- run level
 
@@ -656,6 +699,10 @@ class RosterChecker:
 
     def finish(self) -> RosterResult:
         participation = self.policy.participation
+        if participation is not None and participation.renewal_target is not None:
+            renewed = sum(u.renewed for u in self.result.units.values())
+            self._note_once(MANUAL, f"续会率目标 {participation.renewal_target:.0%}（{participation.source}）：本次名册续互 "
+                                    f"{renewed} 人；续会率 = 续互人数 ÷ 上期参互人数，上期人数不在名册中，请人工核对")
         for summary in self.result.units.values():
             file, sheet, header = summary.where
             staff = summary.staff
