@@ -8,6 +8,8 @@ shape. A bad row gives the text "#错误: …" in that row only. A row whose req
 are all empty gives an empty cell, so a formula can cover a whole column with blank rows.
 """
 
+from decimal import Decimal
+
 import xlwings as xw
 
 from ..rules import dates, engine
@@ -51,6 +53,9 @@ def _broadcast(row_function, required: tuple[str, ...], **arguments):
     scalars = {k: v for k, v in arguments.items() if k not in grids}
     if not grids:
         return _one(row_function, required, scalars)
+    ragged = [name for name, grid in grids.items() if len({len(row) for row in grid}) > 1]
+    if ragged:
+        return ERROR_PREFIX + f"区域 {'、'.join(ragged)} 各行长度不同，请选择一个矩形区域"
     shapes = {name: (len(grid), len(grid[0]) if grid else 0) for name, grid in grids.items()}
     big = {name: shape for name, shape in shapes.items() if shape != (1, 1)}
     shape = next(iter(big.values()), (1, 1))
@@ -67,7 +72,15 @@ def _broadcast(row_function, required: tuple[str, ...], **arguments):
     ]
 
 
+def _plain(value):
+    """A Decimal NaN or infinity (only a Python caller passes Decimals) as the float Excel would hold."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return float("nan") if value.is_nan() else float(value)
+    return value
+
+
 def _one(row_function, required, values):
+    values = {name: _plain(value) for name, value in values.items()}
     if required and all(is_blank(values[name]) for name in required):
         return ""
     try:

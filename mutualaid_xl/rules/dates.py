@@ -117,7 +117,7 @@ def enrolment_problem(policy: Policy, on_date: dt.date) -> str | None:
         return None
     if not dates.enrolment_start <= on_date <= dates.enrolment_end:
         return (f"不符合：{on_date:%Y-%m-%d} 不在本期参互办理时间"
-                f"（{dates.enrolment_start:%Y-%m-%d} 至 {dates.enrolment_end:%Y-%m-%d}）内")
+                f"（{dates.enrolment_start:%Y-%m-%d} 至 {dates.enrolment_end:%Y-%m-%d}）内（{source(policy, 'enrolment_end')}）")
     if dates.monthly_from is None or on_date < dates.monthly_from:
         return None
     number = workday_number(on_date)

@@ -161,7 +161,18 @@ def _from_serial(value, serial: Decimal, argument: str) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
+YEARS = (1900, 2199)   # dates a claim, a roster or an ID can hold; the rest is a typing slip
+
+
 def parse_date(value, argument: str) -> dt.date:
+    """See _parse_date; a year outside YEARS is refused (it would overflow date arithmetic)."""
+    day = _parse_date(value, argument)
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise InputError(f"年份 {day.year} 不在 {YEARS[0]}—{YEARS[1]} 之间", argument=argument)
+    return day
+
+
+def _parse_date(value, argument: str) -> dt.date:
     """A date from a date/datetime, an Excel serial (also as text), or text: 2021-05-01, 2021/5/1,
     2021.5.1, 2021年5月1日, 2021年5月1号, 二〇二一年五月一日, 20210501, with spaces, full-width
     digits or a time of day after it."""

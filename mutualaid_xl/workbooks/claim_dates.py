@@ -21,7 +21,7 @@ from ..errors import InputError, MutualAidError
 from ..rules import dates
 from ..rules.idcard import normalize_id
 from ..rules.policy import Policy
-from ..rules.values import is_blank, parse_bool, parse_date, parse_text
+from ..rules.values import is_blank, parse_bool, parse_date
 from .sheets import find_header, read_sheets
 
 _MATERNITY = re.compile(r"生育|妊娠|分娩|剖宫|流产|引产|早产|孕|产后|产前")
@@ -164,7 +164,7 @@ def _deadline(policy, cells, position, settled, applied, result: ClaimDates, pro
                                                          f"按期申请（期限至 {dates.deadline(policy, settled):%Y-%m-%d}）"]))
         return
     exception = _flag(cells, position, "late_ok", problem)
-    reason = "" if is_blank(cells["late_note"][position]) else parse_text(cells["late_note"][position], "late_note")
+    reason = "" if is_blank(cells["late_note"][position]) else str(cells["late_note"][position]).strip()
     if exception and reason:
         result.note[position] = f"{late.split('，视为放弃')[0]}；逾期特批：{reason}"
     elif exception:
