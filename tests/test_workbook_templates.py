@@ -203,7 +203,8 @@ CLAIMS_HEADERS = ["序号", "姓名", "身份证号", "入院日期", "出院日
 # SUBSIDY's parameters and the register column each one must read
 SUBSIDY_SOURCES = {"self_pay": "自付费用", "days": "住院天数", "years": "连续参互年数", "first_stay": "首次住院",
                    "paid_before": "已付补助金", "policy": "方案编号", "covered_days": "期内天数",
-                   "total_cost": "总费用", "shares": "份数"}
+                   "total_cost": "总费用", "shares": "份数", "admitted": "入院日期", "discharged": "出院日期",
+                   "joined": "参互日期", "settled": "医保结算日期", "applied": "申请日期", "late_ok": "逾期特批"}
 
 
 def test_claims_register_columns(built):

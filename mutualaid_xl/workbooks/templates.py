@@ -166,7 +166,8 @@ ROSTER_COUNTS = {   # label (written left of the cell) -> (cell, formula templat
 # would otherwise compare 18-digit texts as numbers (15 significant digits).
 _SAME_ID_BEFORE = '${id_number}${h}:${id_number}{p},${id_number}{r}&"*"'
 _SUBSIDY_ARGS = ("(${self_pay}{r},${days}{r},${years}{r},${first_stay}{r},${paid_before}{r},"
-                 + POLICY_NAME + ",${covered_days}{r},${total_cost}{r},${shares}{r}))")
+                 + POLICY_NAME + ",${covered_days}{r},${total_cost}{r},${shares}{r},"
+                 "${admitted}{r},${discharged}{r},${joined}{r},${settled}{r},${applied}{r},${late_ok}{r}))")
 
 
 def _udf(name: str) -> str:
