@@ -262,3 +262,43 @@ def test_yunnan_requires_both_insurances(tmp_path):
             ["甲", fake_id(1, D(1980, 1, 1)), "在职", "续互", "是", "否"]]
     result = roster.validate([Sheet("名册", rows, file="名册.xlsx")], policy="yn-18", on=D(2022, 1, 5))
     assert any("未参加大病补充医保" in p.reason and "云医互〔2021〕4号" in p.reason for p in result.problems)
+
+
+def test_consecutive_years_from_earlier_periods_rosters(tmp_path):
+    from openpyxl import Workbook
+
+    def plain_roster(path, joined):
+        wb = Workbook()
+        wb.active.append(["姓名", "身份证号", "类别", "参互日期"])
+        wb.active.append(["甲", A, "在职", joined])
+        wb.save(path)
+        return path
+
+    rosters = [plain_roster(tmp_path / f"{year}.xlsx", D(year, 6, 5)) for year in (2019, 2020, 2021)]
+    rows = [("甲", A, D(2021, 8, 1), D(2021, 8, 13), 20000, None, None, None, None, None, None, None, None)]
+    result = compute_register(_register(tmp_path / "r.xlsx", rows), roster=rosters)
+    assert result.cells["years"][0] == 3 and "按名册参互历史" in result.dates.note[0]
+    assert result.amounts.amount_fen[0] == 1100000 + 12 * 3000     # 连续参互三年以上每天 30 元
+    result = compute_register(_register(tmp_path / "r2.xlsx", rows), roster=[rosters[0], rosters[2]])
+    assert result.cells["years"][0] == 1                            # 2020 missing: the run restarts in 2021
+
+
+def test_mutualaid_claims_with_rosters_and_a_late_claim(tmp_path):
+    from openpyxl import Workbook
+    from typer.testing import CliRunner
+
+    from mutualaid_xl.cli import app
+
+    roster = tmp_path / "名册.xlsx"
+    wb = Workbook()
+    wb.active.append(["姓名", "身份证号", "类别", "参互日期", "参互历史"])
+    wb.active.append(["甲", A, "在职", D(2021, 6, 5), "2020"])
+    wb.save(roster)
+    rows = [("甲", A, D(2021, 8, 1), D(2021, 8, 13), 20000, None, D(2021, 8, 13), D(2021, 11, 12), None, None, None,
+             None, None)]
+    register, out = _register(tmp_path / "登记表.xlsx", rows), tmp_path / "结果.xlsx"
+    run = CliRunner().invoke(app, ["claims", str(register), "--roster", str(roster), "--out", str(out)])
+    assert run.exit_code == 1, run.output
+    assert "逾期申请" in run.output and "补助金额合计" in run.output
+    ws = load_workbook(out)["计算结果"]
+    assert ws["J2"].value == 2 and ws["O2"].value is None          # 连续 2 年 from the roster; nothing paid

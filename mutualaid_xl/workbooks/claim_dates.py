@@ -22,7 +22,7 @@ from ..rules import dates
 from ..rules.idcard import normalize_id
 from ..rules.policy import Policy
 from ..rules.values import is_blank, parse_bool, parse_date
-from .sheets import find_header, read_sheets
+from .sheets import find_header, read_sheets, template_setting
 
 _MATERNITY = re.compile(r"生育|妊娠|分娩|剖宫|流产|引产|早产|孕|产后|产前")
 
@@ -44,13 +44,39 @@ class ClaimDates:
     notes: list[str] = field(default_factory=list)
 
 
-def read_members(path: Path | str) -> dict[str, Member]:
-    """ID -> 参互日期, 参互历史 and the 城镇职工医保 flag from a roster (rows with a bad ID are skipped:
-    the roster's own validation reports them)."""
+def read_members(paths: Path | str | list) -> dict[str, Member]:
+    """ID -> 参互日期, 参互历史 and the 城镇职工医保 flag from rosters: this period's and, if given,
+    earlier periods' (a member listed in a period's roster took part that year). Rows with a bad
+    ID are skipped: the roster's own validation reports them. The latest 参互日期 wins."""
+    members: dict[str, Member] = {}
+    for path in paths if isinstance(paths, list) else [paths]:
+        _read_roster(Path(path), members)
+    if not members:
+        raise InputError("名册中没有找到“身份证号”列或有效的身份证号", file=str(paths))
+    return members
+
+
+def _roster_year(sheets) -> int | None:
+    """The period year of a roster made from the template: its 设置 sheet's 方案编号, else 参互日期."""
+    from ..rules.policy import get_policy
+    from .templates import DATE_NAME, POLICY_NAME
+
+    try:
+        policy_id = template_setting(sheets, POLICY_NAME)
+        if policy_id is not None:
+            return dates.period_year(get_policy(str(policy_id)))
+        on = template_setting(sheets, DATE_NAME)
+        return None if on is None else parse_date(on, "参互日期").year
+    except MutualAidError:
+        return None
+
+
+def _read_roster(path: Path, members: dict[str, Member]) -> None:
     from .roster import FIELDS
 
-    members: dict[str, Member] = {}
-    for sheet in read_sheets(path, skip_hidden=True):
+    sheets = read_sheets(path, skip_hidden=True)
+    year = _roster_year(sheets)
+    for sheet in sheets:
         header = find_header(sheet, FIELDS)
         if header is None or "id_number" not in header.columns:
             continue
@@ -66,18 +92,20 @@ def read_members(path: Path | str) -> dict[str, Member]:
             except (InputError, TypeError):
                 continue
             member = members.setdefault(key, Member())
-            for name, parse in (("on", parse_date), ("basic_insurance", parse_bool)):
-                value = cell(row, name)
-                if not is_blank(value):
-                    try:
-                        setattr(member, "joined" if name == "on" else name, parse(value, name))
-                    except InputError:
-                        pass
+            if year is not None:
+                member.history.add(year)
+            try:
+                joined = None if is_blank(cell(row, "on")) else parse_date(cell(row, "on"), "on")
+                if joined and (member.joined is None or joined > member.joined):
+                    member.joined = joined
+                if joined and year is None:
+                    member.history.add(joined.year)
+                if not is_blank(cell(row, "basic_insurance")):
+                    member.basic_insurance = parse_bool(cell(row, "basic_insurance"), "basic_insurance")
+            except InputError:
+                pass
             if not is_blank(cell(row, "history")):
                 member.history |= dates.participation_years(cell(row, "history"))
-    if not members:
-        raise InputError("名册中没有找到“身份证号”列或有效的身份证号", file=str(path))
-    return members
 
 
 def _no_allowance(policy: Policy) -> Policy:

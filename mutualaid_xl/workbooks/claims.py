@@ -113,9 +113,10 @@ def _cell(row: list, col: int | None):
 
 
 def compute_register(path: Path | str, policy: Policy | str | None = None,
-                     roster: Path | str | None = None) -> ClaimsResult:
+                     roster: Path | str | list | None = None) -> ClaimsResult:
     """Read and compute a claims register; problems are collected per row, never raised.
-    ``roster`` gives members' 参互日期 and 参互历史 where the register has none."""
+    ``roster`` (this period's, and earlier periods' rosters) gives members' 参互日期 and
+    participation history where the register has none."""
     path = Path(path)
     sheets = read_sheets(path)
     sheet, header = _pick_sheet(sheets, path)
