@@ -302,3 +302,34 @@ def test_mutualaid_claims_with_rosters_and_a_late_claim(tmp_path):
     assert "逾期申请" in run.output and "补助金额合计" in run.output
     ws = load_workbook(out)["计算结果"]
     assert ws["J2"].value == 2 and ws["O2"].value is None          # 连续 2 年 from the roster; nothing paid
+
+
+def test_mutualaid_subsidy_refuses_days_no_stay_can_have():
+    from typer.testing import CliRunner
+
+    from mutualaid_xl.cli import app
+
+    run = CliRunner().invoke(app, ["subsidy", "-s", "20000", "-d", str(10**30)])
+    assert run.exit_code == 2 and "参数 days" in run.output and "一次住院不会超过 366" in run.output
+
+
+def test_approval_form_prints_the_register_fields(tmp_path):
+    from docx import Document
+
+    from mutualaid_xl.documents.claim_forms import write_documents
+
+    rows = [("甲", A, D(2021, 8, 1), D(2021, 8, 13), 20000, 2, D(2021, 8, 13), D(2021, 9, 1), None, None, None,
+             "急性心肌梗死", None)]
+    path = _register(tmp_path / "r.xlsx", rows)
+    wb = load_workbook(path)
+    wb[CLAIMS.sheet][f"{CLAIMS.letter('hospital')}{CLAIMS.first_row}"] = "示范市第一医院"
+    wb[CLAIMS.sheet][f"{CLAIMS.letter('approved')}{CLAIMS.first_row}"] = D(2021, 9, 10)
+    wb.save(path)
+    made = write_documents(compute_register(path), tmp_path / "docs", issuer="示范市职工互助保障办事处")
+    form = Document(made[0])
+    cells = [c.text for t in form.tables for row in t.rows for c in row.cells]
+    for text in ("急性心肌梗死", "示范市第一医院", "2021年8月13日", "2021年9月1日"):
+        assert text in cells, text
+    assert any("2021年9月10日" in p.text for p in form.paragraphs)
+    public = Document(made[-1])
+    assert not any("心肌" in c.text for t in public.tables for row in t.rows for c in row.cells)
