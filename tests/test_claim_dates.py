@@ -333,3 +333,15 @@ def test_approval_form_prints_the_register_fields(tmp_path):
     assert any("2021年9月10日" in p.text for p in form.paragraphs)
     public = Document(made[-1])
     assert not any("心肌" in c.text for t in public.tables for row in t.rows for c in row.cells)
+
+
+def test_typed_covered_days_and_years_win_in_the_register(tmp_path):
+    rows = [("甲", A, D(2022, 7, 1), D(2022, 7, 13), 20000, 1, None, None, D(2021, 6, 5), None, None, None, None)]
+    path = _register(tmp_path / "r.xlsx", rows)
+    wb = load_workbook(path)
+    wb[CLAIMS.sheet][f"{CLAIMS.letter('covered_days')}{CLAIMS.first_row}"] = 12
+    wb.save(path)
+    result = compute_register(path)
+    assert result.problems == [] and result.cells["years"][0] == 1
+    assert result.amounts.amount_fen[0] == 1100000 + 12 * 1000      # as typed: 12 天, 1 年
+    assert "入院日期 2022-07-01 不在本期保障期" in result.dates.manual[0][0]

@@ -144,7 +144,7 @@ def derive_dates(policy: Policy, cells: dict[str, list], keys: list[str | None],
             _cover(policy, cells, position, admitted, discharged, period, result, manual)
         if is_blank(cells["years"][position]) and member.history and year is not None:
             cells["years"][position] = dates.consecutive_years(member.history | {year}, year)
-            result.note[position] = f"连续参互 {cells['years'][position]} 年（按名册参互历史）"
+            _add_note(result, position, f"连续参互 {cells['years'][position]} 年（按名册参互历史）")
         _deadline(policy, cells, position, day(position, "settled"), day(position, "applied"), result, problem)
         _checks(policy, cells, position, admitted, discharged, member, result, manual, problem)
         if not manual:
@@ -159,19 +159,24 @@ def derive_dates(policy: Policy, cells: dict[str, list], keys: list[str | None],
     return result
 
 
+def _add_note(result: ClaimDates, position: int, text: str) -> None:
+    result.note[position] = "；".join(filter(None, [result.note.get(position), text]))
+
+
 def _cover(policy, cells, position, admitted, discharged, period, result: ClaimDates, manual: list) -> None:
     inside = dates.covered_days(admitted, discharged, period)
     shown = f"{period[0]:%Y-%m-%d} 至 {period[1]:%Y-%m-%d}"
-    if inside == 0:
+    typed = not is_blank(cells["covered_days"][position])
+    if inside == 0 and not typed:
         excluded = policy.exclusions.source if policy.exclusions else "保障期"
         result.withheld[position] = f"住院不在本人保障期（{shown}）内，不予补助（{excluded}）"
         return
     days = cells["days"][position]
-    if is_blank(cells["covered_days"][position]):
+    if not typed:
         total = dates.stay_days(admitted, discharged)
         cells["covered_days"][position] = min(inside, days) if isinstance(days, int) else inside
         if inside < total:
-            result.note[position] = f"保障期 {shown}：期内 {inside} 天 / 共 {total} 天"
+            _add_note(result, position, f"保障期 {shown}：期内 {inside} 天 / 共 {total} 天")
     wrong_period = dates.period_problem(policy, admitted, discharged, period)
     if wrong_period:
         manual.append(wrong_period)
@@ -188,13 +193,12 @@ def _deadline(policy, cells, position, settled, applied, result: ClaimDates, pro
         return
     late = dates.late_reason(policy, settled, applied)
     if late is None:
-        result.note[position] = "；".join(filter(None, [result.note.get(position),
-                                                         f"按期申请（期限至 {dates.deadline(policy, settled):%Y-%m-%d}）"]))
+        _add_note(result, position, f"按期申请（期限至 {dates.deadline(policy, settled):%Y-%m-%d}）")
         return
     exception = _flag(cells, position, "late_ok", problem)
     reason = "" if is_blank(cells["late_note"][position]) else str(cells["late_note"][position]).strip()
     if exception and reason:
-        result.note[position] = f"{late.split('，视为放弃')[0]}；逾期特批：{reason}"
+        _add_note(result, position, f"{late.split('，视为放弃')[0]}；逾期特批：{reason}")
     elif exception:
         problem(position, "late_note", "“逾期特批”为是，但“特批说明”为空：请写明特批理由")
         result.withheld[position] = late
