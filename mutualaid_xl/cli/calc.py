@@ -59,7 +59,7 @@ def policy_show(policy_id: str = typer.Argument(..., help="方案编号，如 nm
     for note in policy.notes:
         console.print(f"  说明：{note}")
     data = policy.model_dump(mode="json", exclude_none=True)
-    for block in ("fees", "shares", "eligibility", "participation", "dates", "subsidy", "targets", "exclusions"):
+    for block in ("fees", "shares", "eligibility", "participation", "dates", "subsidy", "targets", "exclusions", "checks"):
         if block not in data:
             console.print(f"[dim]{escape(f'[{block}]')} 本期未配置[/]")
             continue

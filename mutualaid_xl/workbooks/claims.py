@@ -5,7 +5,8 @@ One row per stay. Columns are found by their header names (the header need not b
 when no earlier row has the same ID number, and 已付补助金 is the sum of the earlier rows'
 计入封顶金额 (rows with an error or a blank amount count 0, as SUMIFS ignores text). Whatever
 those two columns hold in the file is ignored. 住院天数 left empty is derived from the dates
-as the template's formula does: 出院日期 − 入院日期, at least 1.
+as the template's formula does: 出院日期 − 入院日期, at least 1. The other dates (参互日期,
+医保结算日期, 申请日期) are read by claim_dates before the engine runs.
 
 Amounts come from the vectorised engine, a member's 2nd, 3rd ... stays in later passes so
 each sees the cap parts paid before; explanations from the scalar engine.
