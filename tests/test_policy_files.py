@@ -1,5 +1,6 @@
 """Policy files: schema validation with clear errors, user directories, category values."""
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 from decimal import Decimal
@@ -30,7 +31,7 @@ def test_all_built_in_ids_load():
     assert BUILT_IN <= ids
     for policy in list_policies():
         assert policy.documents
-        kinds = {"hangzhou", "wuhan-retiree", "pinghu", "ningde", "fuzhou", "shijiazhuang", "beijing"}
+        kinds = {"hangzhou", "wuhan-retiree", "pinghu", "ningde", "fuzhou", "shijiazhuang", "beijing", "zjk-14"}
         assert policy.kind == ("reference" if policy.id in kinds else "production")
 
 
@@ -57,7 +58,22 @@ def test_nm_2021_values_match_the_seed():
     assert p.eligibility.age["在职"].min == 16 and p.eligibility.age["退休"].max == 70
     assert len(p.targets.units) == 20 and p.targets.units[0].target == 183888
     assert p.targets.units[-1].unit == "内蒙古森林工业集团有限责任公司工会" and p.targets.units[-1].target == 31755
-    assert len(p.exclusions.items) == 11
+    assert len(p.exclusions.items) == 12   # 第十八条 (一)—(十一) and 第二十条
+    assert "视同普通住院" in p.exclusions.items[3] and "第二十条" in p.exclusions.items[-1]
+    assert (p.dates.monthly_from, p.dates.monthly_workdays) == (dt.date(2021, 10, 1), 5)
+    assert p.eligibility.retiree_years == [2019, 2020]
+
+
+def test_readings_the_sources_do_not_support_are_gone():
+    yn14 = get_policy("yn-14")
+    assert yn14.participation is None   # 60% is a region's or system's condition, not a unit floor
+    assert any("60%" in note and "本地区、本系统" in note for note in yn14.notes)
+    assert "邮寄" in yn14.dates.source and "参互汇总表盖章邮寄截止" in yn14.dates.milestones
+    assert any("云工发〔2021〕22号" in note for note in get_policy("yn-18").notes)
+    assert "学校自定" in next(iter(get_policy("yn-12").dates.milestones))
+    assert get_policy("zjk-14").kind == "reference"
+    prorating = {p.id for p in list_policies() if p.subsidy and p.subsidy.prorate}
+    assert prorating == {"nm-2021", "ningde"}   # the only sources that say so
 
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "inner-mongolia-2021-notice-and-rules.txt"
@@ -81,7 +97,6 @@ def test_yunnan_absent_values_are_absent_not_guessed():
     assert get_policy("yn-18").fees is None
     with pytest.raises(NotConfiguredError, match="本期未配置交费标准"):
         engine.fee_for(get_policy("yn-18"), "续互")
-    assert get_policy("yn-14").participation.min_ratio == Decimal("0.60")
     assert get_policy("yn-14").dates.rule_period_by == "discharge"
 
 

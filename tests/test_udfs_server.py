@@ -119,7 +119,8 @@ def test_meta_lists_the_functions_with_chinese_descriptions(served):
             assert any("\u4e00" <= ch <= "\u9fff" for ch in parameter["description"]), (name, parameter["name"])
     subsidy = functions["SUBSIDY"]["parameters"]
     assert [p["name"] for p in subsidy] == ["self_pay", "days", "years", "first_stay", "paid_before", "policy",
-                                           "covered_days", "total_cost", "shares"]
-    assert [p.get("optional", False) for p in subsidy] == [False, False] + [True] * 7
+                                           "covered_days", "total_cost", "shares", "admitted", "discharged",
+                                           "joined", "settled", "applied", "late_ok"]   # new ones only at the end
+    assert [p.get("optional", False) for p in subsidy] == [False, False] + [True] * 13
     assert all(p["dimensionality"] == "matrix" for p in subsidy)
     assert [p["name"] for p in functions["ELIGIBLE"]["parameters"]] == ["id_number", "category", "on_date", "policy"]

@@ -149,14 +149,15 @@ def test_list_sheets_freeze_and_repeat_their_headers(built, layout):
 
 
 ROSTER_HEADERS = ["序号", "姓名", "身份证号", "性别", "出生日期", "年龄", "类别", "续互/新参互", "交费金额", "资格",
-                  "联系电话", "备注"]
+                  "联系电话", "备注", "分工会/部门", "城镇职工医保", "大病补充医保", "新就业形态劳动者", "参互历史", "份数",
+                  "参互日期"]
 
 
 def test_roster_columns_formats_and_validations(built):
     wb = load(built, "roster.xlsx")
     assert wb.sheetnames == ["会员名册", "设置"]
     ws = wb["会员名册"]
-    assert header_row(ws, 4, 13) == ROSTER_HEADERS + [None]
+    assert header_row(ws, 4, len(ROSTER_HEADERS) + 1) == ROSTER_HEADERS + [None]
     col = letters_by_header(ws, 4)
     assert {key: wt.ROSTER.letter(key) for key in ("id_number", "category", "fee")} == {
         "id_number": col["身份证号"], "category": col["类别"], "fee": col["交费金额"]}
@@ -172,7 +173,7 @@ def test_roster_columns_formats_and_validations(built):
     assert validation_for(ws, f"{col['续互/新参互']}5").formula1 == '"续互,新参互,未参"'
     id_check = validation_for(ws, f"{col['身份证号']}5")
     assert (id_check.type, id_check.formula1, id_check.formula2) == ("textLength", "15", "18")
-    assert "A1:L1" in {str(r) for r in ws.merged_cells.ranges}
+    assert f"A1:{wt.ROSTER.letter('joined')}1" in {str(r) for r in ws.merged_cells.ranges}
 
 
 def test_roster_formulas_pass_policy_and_date_explicitly(built):
@@ -202,7 +203,8 @@ CLAIMS_HEADERS = ["序号", "姓名", "身份证号", "入院日期", "出院日
 # SUBSIDY's parameters and the register column each one must read
 SUBSIDY_SOURCES = {"self_pay": "自付费用", "days": "住院天数", "years": "连续参互年数", "first_stay": "首次住院",
                    "paid_before": "已付补助金", "policy": "方案编号", "covered_days": "期内天数",
-                   "total_cost": "总费用", "shares": "份数"}
+                   "total_cost": "总费用", "shares": "份数", "admitted": "入院日期", "discharged": "出院日期",
+                   "joined": "参互日期", "settled": "医保结算日期", "applied": "申请日期", "late_ok": "逾期特批"}
 
 
 def test_claims_register_columns(built):

@@ -13,7 +13,7 @@ from ..errors import MutualAidError
 from ..rules.idcard import age_on, mask_id, mask_ids_in, normalize_id, sex
 from ..rules.money import rmb_upper, yuan
 from ..rules.policy import default_policy_id, get_policy, list_policies
-from ..rules.values import parse_date, parse_decimal
+from ..rules.values import parse_date, parse_decimal, parse_whole
 from .common import console, fail
 from .policy_table import print_policy
 
@@ -81,8 +81,10 @@ def subsidy(
 
     try:
         stay = engine.Stay(
-            self_pay=_money(self_pay, "self_pay"), days=days, years=years, first_stay=first_stay,
-            paid_before=parse_decimal(paid_before, "paid_before"), covered_days=covered_days,
+            self_pay=_money(self_pay, "self_pay"), days=parse_whole(days, "days"),
+            years=parse_whole(years, "years", minimum=1), first_stay=first_stay,
+            paid_before=parse_decimal(paid_before, "paid_before"),
+            covered_days=None if covered_days is None else parse_whole(covered_days, "covered_days"),
             total_cost=_money(total_cost, "total_cost"), shares=shares, category=category,
         )
         result = engine.compute_subsidy(get_policy(policy), stay)

@@ -32,6 +32,9 @@ def claims(
     issuer: str = typer.Option("职工互助保障办事处", "--issuer", help="审批表和公示名单上的互助机构名称"),
     seal_png: Optional[Path] = typer.Option(None, "--seal", help="盖在审批表和公示名单上的印章图片（PNG）"),
     pdf: bool = typer.Option(False, "--pdf", help="同时导出 PDF（需要 LibreOffice）"),
+    roster: Optional[List[Path]] = typer.Option(
+        None, "--roster", "-r",
+        help="会员名册（可多次给出：本期和往期名册）：登记表没有参互日期时取名册的参互日期，按参互历史和往期名册得出连续参互年数"),
 ) -> None:
     """计算整张补助登记表：按身份证号自动得出首次住院和已付补助金，写出补助金额、计入封顶金额和说明。
 
@@ -47,7 +50,7 @@ def claims(
         fail("结果文件不能与登记表相同（原登记表不会被改动）")
     try:
         with console.status("正在读取并计算登记表…"):
-            result = compute_register(register, policy)
+            result = compute_register(register, policy, roster or None)
         with Progress(TextColumn("写出结果"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=console, transient=True) as bar:
             task = bar.add_task("", total=len(result.rows))

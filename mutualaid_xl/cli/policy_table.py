@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 BLOCKS = {"fees": "交费标准", "shares": "参互份数", "eligibility": "参互条件", "participation": "参互比例",
-          "dates": "日期", "subsidy": "补助", "targets": "任务分配", "exclusions": "除外责任"}
+          "dates": "日期", "subsidy": "补助", "targets": "任务分配", "exclusions": "除外责任",
+          "checks": "人工核对事项"}
 LABELS = {
     "amounts": "每人每期交费（元）", "fee_per_share": "每份交费（元）", "min": "最少", "max": "最多",
     "age": "年龄（周岁，含两端）", "note": "说明", "min_ratio": "单位最低参互比例",
@@ -26,7 +27,10 @@ LABELS = {
     "first_stay_only": "仅期内首次住院", "per_share": "按份数计", "cap": "封顶", "per_period": "每个保障期最高（元）",
     "per_stay": "每次住院最高（元）", "includes_allowance": "住院补贴计入封顶", "minimum": "保底",
     "amount": "金额（元）", "interpretations": "本工具的理解", "year": "年度", "units": "各单位任务（人）",
-    "unit": "单位", "target": "任务", "items": "条目",
+    "unit": "单位", "target": "任务", "items": "条目", "retiree_years": "退休人员须连续参互的年度",
+    "rule_sources": "各条规则的原文", "monthly_from": "自此日起每月只在前几个工作日办理",
+    "monthly_workdays": "每月办理的工作日数", "maternity": "生育住院", "chronic": "门诊特殊慢性病",
+    "left_insurance": "退出城镇职工医保", "retiree": "退休人员连续参互", "required_insurance": "须参加的医保",
 }
 VALUES = {"self_pay": "自付费用", "total_cost": "住院总费用", "none": "不按费用（只给住院补贴）",
           "admission": "按入院日期", "discharge": "按出院日期"}
@@ -48,6 +52,8 @@ def _value(key: str, value, parent: str = "") -> str:
         return "是" if value else "否"
     if key in PERCENT or (key == "rate" and parent == "brackets"):
         return f"{(Decimal(str(value)) * 100).normalize():f}%"
+    if key == "rule_sources":   # one rule's own words per line, under its Chinese name
+        return "\n".join(f"{_label(k)}：{v}" for k, v in value.items())
     if isinstance(value, dict):
         return "；".join(_pair(k, v, key) if not isinstance(v, dict) else f"{k}：{_value(k, v, key)}"
                         for k, v in value.items())

@@ -359,11 +359,14 @@ def build_approval_form():
     doc = _form_base("{{ title }}")
     _para(doc, "方案：{{ scheme }}", "表头信息")
     _para(doc, "编号：{{ claim_no }}", "表头信息")
-    table = _table(doc, 5, [26, 54, 26, 54])
+    table = _table(doc, 8, [26, 54, 26, 54])
     _label_value_rows(table, 0, [
         ("姓名", "{{ member }}"), ("身份证号", "{{ id_number }}"),
         ("工作单位", "{{ unit }}"), ("人员类别", "{{ category }}"),
         ("就诊医院", "{{ hospital }}"), ("住院时间", "{{ stay }}"),
+        ("诊断", "{{ diagnosis }}"), ("重大疾病", "{{ serious }}"),
+        ("保障期", "{{ cover }}"), ("门诊特殊慢性病", "{{ chronic }}"),
+        ("医保结算日期", "{{ settled }}"), ("申请日期", "{{ applied }}"),
         ("住院天数", "{{ days }}"), ("统筹内自付（元）", "{{ self_pay|yuan }}"),
         ("住院补贴（元）", "{{ allowance|yuan }}"), ("补助合计（元）", "{{ amount|yuan }}"),
     ])

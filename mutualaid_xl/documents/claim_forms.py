@@ -13,17 +13,33 @@ from ..workbooks.claims import ClaimsResult, computed_positions, stay_result
 from . import render as documents
 
 
-def _stay_text(admitted, discharged) -> str:
-    """住院时间 for the approval form; a date the register holds as odd text is shown as written."""
-    def shown(value):
-        try:
-            return cn_date(parse_date(value, "date"))
-        except InputError:
-            return str(value)
+def _day_text(value) -> str:
+    """A register date for the approval form; a date held as odd text is shown as written."""
+    if is_blank(value):
+        return ""
+    try:
+        return cn_date(parse_date(value, "date"))
+    except InputError:
+        return str(value)
 
+
+def _approved(value, default: dt.date) -> dt.date:
+    """The form's date: the register's 审批日期 when it holds one, else the run's date."""
+    try:
+        return default if is_blank(value) else parse_date(value, "approved")
+    except InputError:
+        return default
+
+
+def _stay_text(admitted, discharged) -> str:
+    """住院时间 (or 保障期) for the approval form."""
     if is_blank(admitted) or is_blank(discharged):
         return ""
-    return f"{shown(admitted)}至{shown(discharged)}"
+    return f"{_day_text(admitted)}至{_day_text(discharged)}"
+
+
+def _text(value) -> str:
+    return "" if is_blank(value) else str(value).strip()
 
 
 def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
@@ -46,17 +62,20 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
         data = {
             "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
             "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
-            "unit": "", "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
+            **{key: _text(cells[key][position]) for key in ("unit", "hospital", "diagnosis", "serious", "chronic")},
+            "settled": _day_text(cells["settled"][position]), "applied": _day_text(cells["applied"][position]),
+            "cover": _stay_text(cells["cover_start"][position], cells["cover_end"][position]), "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
             "days": cells["days"][position], "self_pay": cells["self_pay"][position] or 0,
             "allowance": round_half_up(computed.allowance), "amount": computed.amount,
-            "bands": computed.bands, "lines": computed.lines, "issuer": issuer, "date": date,
+            "bands": computed.bands, "lines": computed.lines, "issuer": issuer,
+            "date": _approved(cells["approved"][position], date),
         }
         # the register's row number and the surname only (郑某): file names end up in logs and listings
         surname = f"-{data['member'][:1]}某" if data["member"] else ""
         target = outdir / "审批表" / f"{documents.safe_file_name(f'{row_number:05d}{surname}')}.docx"
         produced.append(approval.render_to(data, target, seal_png=seal_png))
         if computed.amount > 0:
-            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": "",
+            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": data["unit"],
                            "amount": computed.amount})
         if progress:
             progress(done)

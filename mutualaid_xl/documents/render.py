@@ -58,6 +58,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "approval_form": {
         "title": "标题", "scheme": "方案", "claim_no": "编号", "member": "姓名", "id_number": "身份证号",
         "unit": "工作单位", "category": "人员类别", "hospital": "就诊医院", "stay": "住院时间",
+        "diagnosis": "诊断", "serious": "重大疾病", "cover": "保障期", "chronic": "门诊特殊慢性病",
+        "settled": "医保结算日期", "applied": "申请日期",
         "days": "住院天数", "self_pay": "统筹内自付", "allowance": "住院补贴", "amount": "补助合计",
         "bands": "分段补助", "lines": "计算说明", "issuer": "互助机构", "date": "日期",
     },
@@ -82,7 +84,8 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "notice": {"attachments": [], "cc": ""},
     "application_form": {"title": "职工医疗互助保障活动参互申请表", "unit_code": "", "agent": "", "phone": ""},
     "approval_form": {"title": "职工医疗互助补助审批表", "scheme": "", "claim_no": "", "bands": [], "lines": [],
-                      "category": "", "hospital": ""},
+                      "category": "", "hospital": "", "diagnosis": "", "serious": "", "cover": "", "chronic": "",
+                      "settled": "", "applied": ""},
     "summary_table": {"title": "年度参互汇总表", "office_label": "办事处名称", "name_label": "代办点名称",
                       "prepared_by": "", "checked_by": ""},
     "public_list": {"intro": "", "contact": ""},

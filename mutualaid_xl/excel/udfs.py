@@ -8,14 +8,16 @@ shape. A bad row gives the text "#错误: …" in that row only. A row whose req
 are all empty gives an empty cell, so a formula can cover a whole column with blank rows.
 """
 
+from decimal import Decimal
+
 import xlwings as xw
 
-from ..rules import engine
-from ..errors import MutualAidError
+from ..rules import dates, engine
+from ..errors import InputError, MutualAidError
 from ..rules.idcard import age_on, id_problem, mask_id, normalize_id
 from ..rules.money import rmb_upper
 from ..rules.policy import get_policy
-from ..rules.values import is_blank, parse_date, parse_decimal, parse_text
+from ..rules.values import is_blank, parse_bool, parse_date, parse_decimal, parse_text, parse_whole
 from ..rules.columns import stay_from_cells
 
 ERROR_PREFIX = "#错误: "
@@ -24,7 +26,8 @@ LABELS = {
     "self_pay": "自付费用", "days": "住院天数", "years": "连续参互年数", "first_stay": "首次住院",
     "paid_before": "期内已付补助金", "policy": "方案编号", "covered_days": "期内天数",
     "total_cost": "住院总费用", "shares": "份数", "category": "类别", "id_number": "身份证号",
-    "on_date": "日期", "amount": "金额",
+    "on_date": "日期", "amount": "金额", "admitted": "入院日期", "discharged": "出院日期", "joined": "参互日期",
+    "settled": "医保结算日期", "applied": "申请日期", "late_ok": "逾期特批",
 }
 
 
@@ -50,6 +53,9 @@ def _broadcast(row_function, required: tuple[str, ...], **arguments):
     scalars = {k: v for k, v in arguments.items() if k not in grids}
     if not grids:
         return _one(row_function, required, scalars)
+    ragged = [name for name, grid in grids.items() if len({len(row) for row in grid}) > 1]
+    if ragged:
+        return ERROR_PREFIX + f"区域 {'、'.join(ragged)} 各行长度不同，请选择一个矩形区域"
     shapes = {name: (len(grid), len(grid[0]) if grid else 0) for name, grid in grids.items()}
     big = {name: shape for name, shape in shapes.items() if shape != (1, 1)}
     shape = next(iter(big.values()), (1, 1))
@@ -66,7 +72,15 @@ def _broadcast(row_function, required: tuple[str, ...], **arguments):
     ]
 
 
+def _plain(value):
+    """A Decimal NaN or infinity (only a Python caller passes Decimals) as the float Excel would hold."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return float("nan") if value.is_nan() else float(value)
+    return value
+
+
 def _one(row_function, required, values):
+    values = {name: _plain(value) for name, value in values.items()}
     if required and all(is_blank(values[name]) for name in required):
         return ""
     try:
@@ -81,9 +95,41 @@ def _policy(value):
     return get_policy(None if is_blank(value) else parse_text(value, "policy"))
 
 
-def _subsidy_result(self_pay, days, years, first_stay, paid_before, policy, covered_days, total_cost, shares):
+def _optional_date(value, argument: str):
+    return None if is_blank(value) else parse_date(value, argument)
+
+
+def _from_dates(policy, days, covered_days, admitted, discharged, joined, settled, applied, late_ok):
+    """住院天数 and 期内天数 from the dates where not typed; a late claim refused unless 逾期特批."""
+    admitted, discharged = _optional_date(admitted, "admitted"), _optional_date(discharged, "discharged")
+    if admitted and discharged:
+        if discharged < admitted:
+            raise InputError(f"出院日期 {discharged:%Y-%m-%d} 早于入院日期 {admitted:%Y-%m-%d}", argument="discharged")
+        if is_blank(days):
+            days = dates.stay_days(admitted, discharged)
+        period = dates.cover(policy, _optional_date(joined, "joined"))
+        if period and is_blank(covered_days):
+            covered_days = dates.covered_days(admitted, discharged, period)
+            if covered_days == 0:
+                raise InputError(f"住院不在保障期（{period[0]:%Y-%m-%d} 至 {period[1]:%Y-%m-%d}）内，不予补助",
+                                 argument="joined")
+            if not is_blank(days) and not isinstance(days, bool):
+                covered_days = min(covered_days, parse_whole(days, "days"))
+    settled, applied = _optional_date(settled, "settled"), _optional_date(applied, "applied")
+    if settled and applied:
+        late = dates.late_reason(policy, settled, applied)
+        if late and not (not is_blank(late_ok) and parse_bool(late_ok, "late_ok")):
+            raise InputError(f"{late}；经特批的请把 late_ok（逾期特批）设为 TRUE", argument="applied")
+    return days, covered_days
+
+
+def _subsidy_result(self_pay, days, years, first_stay, paid_before, policy, covered_days, total_cost, shares,
+                    admitted=None, discharged=None, joined=None, settled=None, applied=None, late_ok=None):
+    chosen = _policy(policy)
+    days, covered_days = _from_dates(chosen, days, covered_days, admitted, discharged, joined, settled, applied,
+                                     late_ok)
     stay = stay_from_cells(self_pay, days, years, first_stay, paid_before, covered_days, total_cost, shares)
-    return engine.compute_subsidy(_policy(policy), stay)
+    return engine.compute_subsidy(chosen, stay)
 
 
 _SUBSIDY_DOCS = {
@@ -96,6 +142,12 @@ _SUBSIDY_DOCS = {
     "covered_days": "在保障期内的住院天数（跨期按比例折算，默认=住院天数）",
     "total_cost": "住院总费用（按总费用计算的方案用）",
     "shares": "参互份数（按份参互的方案用，默认 1）",
+    "admitted": "入院日期（住院天数为空时由入出院日期得出）",
+    "discharged": "出院日期",
+    "joined": "参互日期（给出时按方案的保障期得出期内天数）",
+    "settled": "医保结算日期（与申请日期一起核对申请期限）",
+    "applied": "申请日期",
+    "late_ok": "逾期特批（TRUE 时逾期申请照常计算）",
 }
 
 
@@ -112,21 +164,24 @@ def _subsidy_cells(pick, arguments: dict):
 
 @_subsidy_args
 def SUBSIDY(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
-            total_cost=None, shares=1):
+            total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None, applied=None,
+            late_ok=None):
     """职工互助：一次住院的应付金额（补助金+住院补贴，含保底与封顶），按方案四舍五入到分。"""
     return _subsidy_cells(lambda r: float(r.amount), locals())
 
 
 @_subsidy_args
 def SUBSIDY_DETAIL(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
-                   total_cost=None, shares=1):
+                   total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None,
+                   applied=None, late_ok=None):
     """职工互助：一次住院补助的计算说明（分段、补贴、保底、封顶），参数同 SUBSIDY。"""
     return _subsidy_cells(lambda r: r.summary, locals())
 
 
 @_subsidy_args
 def SUBSIDY_CAP_PART(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
-                     total_cost=None, shares=1):
+                     total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None,
+                     applied=None, late_ok=None):
     """职工互助：本次应付金额中计入期内封顶的部分（用于累计“已付补助金”），参数同 SUBSIDY。"""
     return _subsidy_cells(lambda r: float(r.cap_part), locals())
 

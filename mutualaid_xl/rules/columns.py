@@ -22,7 +22,7 @@ import numpy as np
 from . import engine
 from ..errors import InputError, MutualAidError
 from .policy import Policy, by_category
-from .values import is_blank, parse_bool, parse_decimal, parse_whole
+from .values import LIMITS, is_blank, parse_bool, parse_decimal, parse_whole
 
 FIELDS = ("self_pay", "days", "years", "first_stay", "paid_before", "covered_days", "total_cost", "shares")
 MONEY_FIELDS = ("self_pay", "paid_before", "total_cost")
@@ -67,7 +67,7 @@ def _convert(name: str, column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             fast = (x >= 0) & (x < _MAX_YUAN) & (value / 100 == x)
         else:
             value = x
-            fast = (x >= 0) & (x < _MAX_WHOLE) & (np.floor(x) == x)
+            fast = (x >= 0) & (x <= LIMITS.get(name, _MAX_WHOLE)) & (np.floor(x) == x)
     odd = ~(fast | blank) | (blank if name == "days" else False)   # SUBSIDY needs days
     return blank, np.where(fast, value, 0).astype(np.int64), odd
 

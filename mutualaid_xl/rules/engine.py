@@ -21,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..errors import InputError, NotConfiguredError
+from .dates import enrolment_problem
 from .idcard import age_on, normalize_id
 from .money import round_down, round_half_up, yuan
 from .policy import Allowance, Policy, by_category, normalize_category
@@ -358,13 +359,9 @@ def check_eligibility(policy: Policy, id_number, category: str, on_date: dt.date
     except InputError as error:
         return f"不符合：身份证号{error.message.removeprefix('身份证号')}"
     chosen = _pick_category(policy, category, rules.age, "参互年龄条件")
-    dates = policy.dates
-    if dates is not None and dates.enrolment_start and dates.enrolment_end:
-        if not dates.enrolment_start <= on_date <= dates.enrolment_end:
-            return (
-                f"不符合：{on_date:%Y-%m-%d} 不在本期参互办理时间"
-                f"（{dates.enrolment_start:%Y-%m-%d} 至 {dates.enrolment_end:%Y-%m-%d}）内"
-            )
+    window = enrolment_problem(policy, on_date)
+    if window:
+        return window
     try:
         age = age_on(id18, on_date)
     except InputError as error:

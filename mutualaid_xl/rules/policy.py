@@ -95,6 +95,7 @@ class AgeRange(BaseModel):
 class Eligibility(_Block):
     age: dict[str, AgeRange] = Field(description="按类别的年龄范围（周岁，含两端）")
     note: str | None = None
+    retiree_years: list[int] = Field(default_factory=list, description="退休人员须连续参互的年度（如 2019、2020）")
 
     _cats = field_validator("age")(_check_categories)
 
@@ -113,7 +114,10 @@ class Dates(_Block):
     coverage_end: dt.date | None = None
     coverage_months: int | None = Field(None, ge=1, description="从办结次日起的保障月数")
     rule_period_by: Literal["admission", "discharge"] | None = None
-    claim_deadline_days: int | None = Field(None, ge=1)
+    claim_deadline_days: int | None = Field(None, ge=1, description="医保结算后多少天内申请")
+    monthly_from: dt.date | None = Field(None, description="自此日起只在每月前若干个工作日办理参互")
+    monthly_workdays: int | None = Field(None, ge=1, le=31)
+    rule_sources: dict[str, str] = Field(default_factory=dict, description="单条规则的原文，键为本块的键名")
     milestones: dict[str, dt.date] = Field(default_factory=dict)
 
 
@@ -208,7 +212,7 @@ class Subsidy(_Block):
         description="计算基数：自付费用、总费用，或 none（只有住院补贴）"
     )
     rounding_unit: Decimal = Field(Decimal("0.01"), gt=0)
-    prorate: bool = Field(True, description="跨保障期住院按期内天数比例核算")
+    prorate: bool = Field(False, description="跨保障期住院按期内天数比例核算（只在原文这样规定时写 true）")
     bands: Bands | None = None
     deductible: Deductible | None = None
     gate: Gate | None = None
@@ -235,6 +239,16 @@ class Targets(_Block):
     units: list[UnitTarget] = Field(min_length=1)
 
 
+class Checks(_Block):
+    """Rules the data may not decide: each text (with its article) is shown to the clerk as 待人工核对."""
+    maternity: str | None = Field(None, description="生育住院（诊断含生育、妊娠、分娩等）")
+    chronic: str | None = Field(None, description="门诊特殊慢性病：按月结算，无住院补贴")
+    left_insurance: str | None = Field(None, description="退出城镇职工基本医疗保险")
+    retiree: str | None = Field(None, description="退休人员连续参互")
+    required_insurance: list[Literal["城镇职工医保", "大病补充医保"]] = Field(
+        default_factory=list, description="须参加的医保（名册中为“否”的报错）")
+
+
 class Exclusions(_Block):
     items: list[str] = Field(min_length=1, description="除外责任")
 
@@ -257,6 +271,7 @@ class Policy(BaseModel):
     subsidy: Subsidy | None = None
     targets: Targets | None = None
     exclusions: Exclusions | None = None
+    checks: Checks | None = None
 
     path: Path | None = Field(None, exclude=True)
 

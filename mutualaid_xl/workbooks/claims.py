@@ -5,7 +5,8 @@ One row per stay. Columns are found by their header names (the header need not b
 when no earlier row has the same ID number, and 已付补助金 is the sum of the earlier rows'
 计入封顶金额 (rows with an error or a blank amount count 0, as SUMIFS ignores text). Whatever
 those two columns hold in the file is ignored. 住院天数 left empty is derived from the dates
-as the template's formula does: 出院日期 − 入院日期, at least 1.
+as the template's formula does: 出院日期 − 入院日期, at least 1. The other dates (参互日期,
+医保结算日期, 申请日期) are read by claim_dates before the engine runs.
 
 Amounts come from the vectorised engine, a member's 2nd, 3rd ... stays in later passes so
 each sees the cap parts paid before; explanations from the scalar engine.
@@ -21,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..rules import engine
+from ..rules import dates, engine
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import normalize_id
 from ..rules.policy import Policy, get_policy
@@ -29,6 +30,7 @@ from .sheets import (Header, RowWriter, Sheet, fast_workbook, find_header, read_
                      write_atomic)
 from ..rules.values import is_blank, normalize_text, parse_date, parse_text
 from ..rules.columns import ClaimColumns, SubsidyColumns, subsidy_columns
+from .claim_dates import ClaimDates, derive_dates, read_members
 from .templates import CLAIMS, POLICY_NAME
 
 
@@ -47,10 +49,25 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "total_cost": (_template("total_cost"), "住院总费用", "医疗总费用", "总金额"),
     "years": (_template("years"), "连续年数", "参互年数", "连续参互期数"),
     "shares": (_template("shares"), "参互份数"),
+    "settled": (_template("settled"), "结算日期", "医保结算时间", "结算时间"),
+    "applied": (_template("applied"), "申请时间", "申领日期", "报送日期"),
+    "joined": (_template("joined"), "参互时间", "入会日期", "办理日期"),
+    "late_ok": (_template("late_ok"), "逾期特批（是/否）", "特批"),
+    "late_note": (_template("late_note"), "特批理由", "特批原因"),
+    "unit": (_template("unit"), "单位名称", "所在单位", "工作单位"),
+    "hospital": (_template("hospital"), "医院名称", "住院医院", "就诊医院"),
+    "diagnosis": (_template("diagnosis"), "疾病诊断", "诊断结果", "病种", "疾病名称"),
+    "serious": (_template("serious"), "重大疾病", "是否大病"),
+    "chronic": (_template("chronic"), "门诊慢性病", "特殊慢性病", "门诊特殊慢病"),
+    "cover_start": (_template("cover_start"), "保障期开始", "保障起始日期"),
+    "cover_end": (_template("cover_end"), "保障期结束", "保障截止日期"),
+    "approved": (_template("approved"), "审核日期", "审批时间"),
+    "paid_on": (_template("paid_on"), "发放日期", "支付时间"),
 }
 INPUTS = tuple(FIELDS)
 OUT_HEADERS = ("原行号", "姓名", "身份证号", "入院日期", "出院日期", "住院天数", "期内天数", "自付费用", "总费用",
-               "连续参互年数", "份数", "首次住院", "已付补助金", "计入封顶金额", "补助金额", "说明", "问题")
+               "连续参互年数", "份数", "首次住院", "已付补助金", "计入封顶金额", "补助金额", "说明", "问题",
+               "日期核对", "待人工核对")
 
 
 @dataclass
@@ -68,6 +85,7 @@ class ClaimsResult:
     amounts: SubsidyColumns
     problems: list[MutualAidError] = field(default_factory=list)
     row_problem: dict[int, str] = field(default_factory=dict)   # position -> reason shown in 问题
+    dates: ClaimDates | None = None
 
     @property
     def total_fen(self) -> int:
@@ -94,8 +112,11 @@ def _cell(row: list, col: int | None):
     return row[col] if col is not None and col < len(row) else None
 
 
-def compute_register(path: Path | str, policy: Policy | str | None = None) -> ClaimsResult:
-    """Read and compute a claims register; problems are collected per row, never raised."""
+def compute_register(path: Path | str, policy: Policy | str | None = None,
+                     roster: Path | str | list | None = None) -> ClaimsResult:
+    """Read and compute a claims register; problems are collected per row, never raised.
+    ``roster`` (this period's, and earlier periods' rosters) gives members' 参互日期 and
+    participation history where the register has none."""
     path = Path(path)
     sheets = read_sheets(path)
     sheet, header = _pick_sheet(sheets, path)
@@ -139,7 +160,8 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
         if end < start:
             problem(position, "discharged", f"出院日期 {end:%Y-%m-%d} 早于入院日期 {start:%Y-%m-%d}")
         else:
-            cells["days"][position] = max(1, (end - start).days)
+            cells["days"][position] = dates.stay_days(start, end)
+    derived = derive_dates(policy, cells, keys, read_members(roster) if roster else {}, problem)
 
     claims = ClaimColumns.from_cells(cells["self_pay"], cells["days"], cells["years"], None, None,
                                      cells["covered_days"], cells["total_cost"], cells["shares"])
@@ -159,7 +181,7 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
     for r in range(int(rank.max(initial=-1)) + 1):   # a member's r-th stay sees the stays before it
         idx = np.flatnonzero((rank == r) & (codes >= 0))
         first_stay[idx], paid_before[idx] = r == 0, paid[codes[idx]]
-        part = subsidy_columns(policy, claims.take(idx).with_history(first_stay[idx], paid_before[idx]))
+        part = _pass(policy, derived, claims, idx, first_stay[idx], paid_before[idx])
         np.add.at(paid, codes[idx], part.cap_part_fen)
         amounts.amount_fen[idx], amounts.cap_part_fen[idx] = part.amount_fen, part.cap_part_fen
         amounts.blank[idx] = part.blank
@@ -169,13 +191,36 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
     for position in np.flatnonzero(amounts.blank & (codes >= 0)).tolist():
         problem(position, "self_pay" if "self_pay" in header.columns else "days",
                 "自付费用和住院天数都为空：本行未计算，但按登记表公式仍算作该会员的一次住院，请补全或删除本行")
+    for position, reason in derived.withheld.items():
+        if position not in amounts.errors and not amounts.blank[position]:
+            amounts.errors[position] = InputError(reason)
     for position, error in sorted(amounts.errors.items()):
         if error.argument == "days" and position in row_problem:
             continue  # the dates already say why 住院天数 is missing
         problem(position, error.argument if error.argument in INPUTS else None, error.message)
     problems.sort(key=lambda e: e.row or 0)
     return ClaimsResult(str(path), sheet, header, policy, rows, cells, keys, first_stay, paid_before, claims,
-                        amounts, problems, row_problem)
+                        amounts, problems, row_problem, derived)
+
+
+def _pass(policy: Policy, derived: ClaimDates, claims: ClaimColumns, idx, first_stay, paid_before) -> SubsidyColumns:
+    """One pass of the register: chronic outpatient rows with their policy, withheld rows paying 0."""
+    part = subsidy_columns(policy, claims.take(idx).with_history(first_stay, paid_before))
+    chronic = derived.chronic[idx]
+    if chronic.any():
+        sub = np.flatnonzero(chronic)
+        other = subsidy_columns(derived.chronic_policy, claims.take(idx[sub]).with_history(first_stay[sub],
+                                                                                           paid_before[sub]))
+        for name in ("amount_fen", "cap_part_fen", "blank", "parts_num", "parts_den"):
+            getattr(part, name)[sub] = getattr(other, name)
+        for store in ("errors", "scalar_results"):
+            mine = getattr(part, store)
+            for i in sub.tolist():
+                mine.pop(i, None)
+            mine.update({int(sub[i]): value for i, value in getattr(other, store).items()})
+    held = np.array([int(i) in derived.withheld for i in idx.tolist()], bool)
+    part.amount_fen[held], part.cap_part_fen[held] = 0, 0
+    return part
 
 
 def stay_result(result: ClaimsResult, position: int) -> engine.SubsidyResult:
@@ -184,7 +229,8 @@ def stay_result(result: ClaimsResult, position: int) -> engine.SubsidyResult:
         return result.amounts.scalar_results[position]
     stay = dataclasses.replace(result.claims.stay(position), first_stay=bool(result.first_stay[position]),
                                paid_before=yuan_of_fen(result.paid_before_fen[position]))
-    return engine.compute_subsidy(result.policy, stay)
+    chronic = result.dates is not None and result.dates.chronic[position]
+    return engine.compute_subsidy(result.dates.chronic_policy if chronic else result.policy, stay)
 
 
 def explanation(result: ClaimsResult, position: int) -> str:
@@ -200,7 +246,7 @@ def yuan_of_fen(value: int) -> Decimal:
     return Decimal(int(value)).scaleb(-2).quantize(Decimal("0.01"))
 
 
-WIDTHS = (7, 9, 21, 11, 11, 7, 7, 11, 11, 8, 6, 8, 11, 11, 11, 60, 40)
+WIDTHS = (7, 9, 21, 11, 11, 7, 7, 11, 11, 8, 6, 8, 11, 11, 11, 60, 40, 40, 50)
 
 
 def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
@@ -221,7 +267,7 @@ def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
             ws.set_column(index, index, width)
         rows = RowWriter(wb, ws)
         rows.append(OUT_HEADERS)
-        formats = [None] * 12 + [money, money, money, None, None]
+        formats = [None] * 12 + [money, money, money] + [None] * 4
         inputs = [cells[k] for k in ("name", "id_number", "admitted", "discharged", "days", "covered_days",
                                      "self_pay", "total_cost", "years", "shares")]
         paid_before = (result.paid_before_fen / 100).tolist()
@@ -234,7 +280,9 @@ def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
                       paid_before[position] if key else None,
                       cap_part[position] if done else None, amount[position] if done else None,
                       explanation(result, position) if done and detail else None,
-                      result.row_problem.get(position)]
+                      result.row_problem.get(position),
+                      result.dates.note.get(position) if result.dates else None,
+                      "；".join(result.dates.manual.get(position, ())) if result.dates else None]
             if values[2] is not None and not isinstance(values[2], str):
                 values[2] = str(values[2])
             rows.append(values, formats)
@@ -265,4 +313,5 @@ def notes(result: ClaimsResult) -> list[str]:
         f"计算 {result.computed()} 行，问题 {len(result.problems)} 个；补助金额合计 {yuan_of_fen(result.total_fen):,} 元",
         "首次住院、已付补助金按同一身份证号在上方各行得出（与模板公式相同），文件中原有的这两列不使用。",
         "住院天数为空时按 出院日期 − 入院日期（至少 1 天）计算。原登记表未被改动。",
+        *(result.dates.notes if result.dates else ()),
     ]

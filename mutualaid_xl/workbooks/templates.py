@@ -117,6 +117,7 @@ _BIRTH_15 = ("DATE(1900+VALUE(MID(${id_number}{r},7,2)),VALUE(MID(${id_number}{r
              "VALUE(MID(${id_number}{r},11,2)))")
 NOT_JOINING = "未参"   # 昆冶高专工发〔2015〕10号：不参加的人员填“未参”，但不删除
 _MEMBERSHIP = ("续互", "新参互", NOT_JOINING)
+_YES_NO = "是,否"
 
 ROSTER = Layout(
     file="roster.xlsx", sheet="会员名册", title="职工医疗互助会员名册",
@@ -140,6 +141,14 @@ ROSTER = Layout(
                + POLICY_NAME + "))"),
         Column("phone", "联系电话", 14, TEXT),
         Column("note", "备注", 16),
+        # Appended (never inserted) so the letters of the columns above stay put.
+        Column("branch", "分工会/部门", 14),
+        Column("basic_insurance", "城镇职工医保", 8, check=("list", _YES_NO), align="center"),
+        Column("serious_insurance", "大病补充医保", 8, check=("list", _YES_NO), align="center"),
+        Column("new_form", "新就业形态劳动者", 10, check=("list", _YES_NO), align="center"),
+        Column("history", "参互历史", 16, TEXT),
+        Column("shares", "份数", 6, COUNT, check=("whole", 1)),
+        Column("joined", "参互日期", 11, DATE, check=("date",)),
     ),
 )
 # Row 2 and 3 of the roster: unit name input and built-in counts of the whole list.
@@ -157,7 +166,8 @@ ROSTER_COUNTS = {   # label (written left of the cell) -> (cell, formula templat
 # would otherwise compare 18-digit texts as numbers (15 significant digits).
 _SAME_ID_BEFORE = '${id_number}${h}:${id_number}{p},${id_number}{r}&"*"'
 _SUBSIDY_ARGS = ("(${self_pay}{r},${days}{r},${years}{r},${first_stay}{r},${paid_before}{r},"
-                 + POLICY_NAME + ",${covered_days}{r},${total_cost}{r},${shares}{r}))")
+                 + POLICY_NAME + ",${covered_days}{r},${total_cost}{r},${shares}{r},"
+                 "${admitted}{r},${discharged}{r},${joined}{r},${settled}{r},${applied}{r},${late_ok}{r}))")
 
 
 def _udf(name: str) -> str:
@@ -189,6 +199,21 @@ CLAIMS = Layout(
         Column("amount", "补助金额", 11, MONEY, _udf("SUBSIDY")),
         Column("detail", "说明", 40, formula=_udf("SUBSIDY_DETAIL")),
         Column("note", "备注", 12),
+        # Appended (never inserted) so the letters of the columns above stay put.
+        Column("settled", "医保结算日期", 11, DATE, check=("date",)),
+        Column("applied", "申请日期", 11, DATE, check=("date",)),
+        Column("joined", "参互日期", 11, DATE, check=("date",)),
+        Column("late_ok", "逾期特批", 8, check=("list", _YES_NO), align="center"),
+        Column("late_note", "特批说明", 20),
+        Column("unit", "单位", 16),
+        Column("hospital", "医院", 16),
+        Column("diagnosis", "诊断", 16),
+        Column("serious", "是否重大疾病", 8, check=("list", _YES_NO), align="center"),
+        Column("chronic", "门诊特殊慢性病", 8, check=("list", _YES_NO), align="center"),
+        Column("cover_start", "保障期起", 11, DATE, check=("date",)),
+        Column("cover_end", "保障期止", 11, DATE, check=("date",)),
+        Column("approved", "审批日期", 11, DATE, check=("date",)),
+        Column("paid_on", "支付日期", 11, DATE, check=("date",)),
     ),
 )
 CLAIMS_HELP = (
@@ -716,12 +741,23 @@ def _readme_notes() -> dict[str, str]:
         + "，".join(f"{label} {ref}" for label, (ref, _f, _m) in ROSTER_COUNTS.items())
         + f"。“续互/新参互”可选“{NOT_JOINING}”：不参加的人员留在名册中，交费金额显示“{NOT_JOINING}”。"
         f"工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}，{DATE_NAME} "
-        f"{SETTINGS_CELLS[DATE_NAME]}（同名的工作簿名称，公式显式引用）。",
+        f"{SETTINGS_CELLS[DATE_NAME]}（同名的工作簿名称，公式显式引用）。"
+        "分工会/部门以后各列是各地通知要求登记的项目：城镇职工医保、大病补充医保、新就业形态劳动者填 是/否"
+        "（退出城镇职工医保的终止补助，内工发〔2021〕5号 细则第二十条；云南各期要求两项医保都参加）；"
+        "参互历史写参加过的年度，如“2019、2020、2021”或“2019-2021”，用于连续参互年数和退休人员连续参互的核对；"
+        "份数用于按份参互的方案；参互日期是本人办结参互手续的日期，保障期从其次日起算（细则第四条），"
+        f"留空则用“{SETTINGS_SHEET}”表的{DATE_NAME}。",
         LEDGER.file: "依据：内工发〔2021〕5号 附件1-2。" + meta(LEDGER, "机构名称：") + "在职参互比例低于方案的参互比例下限时标红。",
         SUMMARY.file: "依据：内工发〔2021〕5号 附件1-3。" + meta(SUMMARY, "办事处名称："),
         TASKS.file: "依据：内工发〔2021〕5号 附件2。年份、单位和目标任务取自方案文件的 [targets]；方案没有 [targets] 时不生成本表。",
         CLAIMS.file: f"第 2 行为填写说明：{CLAIMS_HELP.removeprefix('填写说明：')}"
-        f"工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}。",
+        f"工作表“{SETTINGS_SHEET}”：{POLICY_NAME} {SETTINGS_CELLS[POLICY_NAME]}。"
+        "备注以后各列由 `mutualaid claims` 读取：医保结算日期和申请日期核对申请期限（如医保结算后九十日内，"
+        "细则第十三条），逾期的行不予补助，除非“逾期特批”填“是”并在“特批说明”写明理由；参互日期（或 --roster "
+        "名册中的参互日期）得出本人保障期和期内天数，并核对按入院或出院时间所在期核算（细则第十四条）；"
+        "门诊特殊慢性病填“是”的行按月结算、不给住院补贴（细则第十条注③）；诊断含生育、妊娠、分娩的行列为待人工核对"
+        "（细则第十八条注⑥）。医院、诊断、是否重大疾病、单位、保障期起止、审批日期、支付日期供审批表和统计使用。"
+        "期内天数、连续参互年数填了就以填写的为准。",
         STATS.file: "依据：张工办〔2020〕51号 附件1。标题中的年份由填表人填写（A1 未锁定）；" + meta(STATS, "填报单位（盖章）：")
         + f"第 {STATS.last_row + 2} 行签字栏，其下为说明 1—3。“互助期”列是为区分各行而加的（原表无此列）。",
     }

@@ -20,10 +20,10 @@ Decisions a clerk should know (also printed in the report's 说明 sheet):
 """
 
 from .checker import RosterChecker, validate
-from .model import ERROR, FIELDS, MAX_REPORT_ROWS, REQUIRED, WARNING, Problem, RosterResult, UnitSummary
+from .model import ERROR, FIELDS, MANUAL, MAX_REPORT_ROWS, REQUIRED, WARNING, Problem, RosterResult, UnitSummary
 from .report import PROBLEM_HEADERS, UNIT_HEADERS, notes, problem_rows, unit_rows, write_report
 from .run import check_files
 
-__all__ = ["ERROR", "FIELDS", "MAX_REPORT_ROWS", "PROBLEM_HEADERS", "REQUIRED", "UNIT_HEADERS", "WARNING", "Problem",
+__all__ = ["ERROR", "FIELDS", "MANUAL", "MAX_REPORT_ROWS", "PROBLEM_HEADERS", "REQUIRED", "UNIT_HEADERS", "WARNING", "Problem",
            "RosterChecker", "RosterResult", "UnitSummary", "check_files", "notes", "problem_rows", "unit_rows", "validate",
            "write_report"]

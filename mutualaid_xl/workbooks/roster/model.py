@@ -14,7 +14,7 @@ from ...rules.values import is_blank, normalize_text
 from ..sheets import header_key
 from ..templates import ROSTER
 
-ERROR, WARNING = "错误", "提醒"
+ERROR, WARNING, MANUAL = "错误", "提醒", "待人工核对"   # 待人工核对: a rule the data cannot decide, with its article
 
 
 
@@ -35,7 +35,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "unit": ("单位名称", "单位", "所在单位", "工作单位", "参互单位", "参互单位名称", "分工会"),
     "sex": (_template_header("sex"),),
     "birth": (_template_header("birth"), "出生年月日"),
-    "on": ("参互日期", "办理日期", "入会日期"),
+    "on": (_template_header("joined"), "办理日期", "入会日期"),
+    "branch": (_template_header("branch"), "分工会（部门）", "部门", "所在部门", "科室", "车间"),
+    "basic_insurance": (_template_header("basic_insurance"), "城镇职工基本医疗保险", "基本医疗保险", "基本医保",
+                        "参加城镇职工医保", "职工医保"),
+    "serious_insurance": (_template_header("serious_insurance"), "大病补充医疗保险", "大病保险", "大病医保",
+                          "大额补充医保", "参加大病补充医保"),
+    "new_form": (_template_header("new_form"), "新就业形态", "是否新就业形态劳动者"),
+    "history": (_template_header("history"), "参互年度", "历年参互情况", "参互记录", "已参加年度"),
+    "shares": (_template_header("shares"), "参互份数", "份"),
 }
 REQUIRED = ("name", "id_number", "category")
 _KEY_FIELDS = ("name", "id_number", "category", "membership", "fee")

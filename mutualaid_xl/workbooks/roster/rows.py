@@ -9,6 +9,7 @@ from ...rules.id_columns import check_ids
 from ...rules.idcard import birth_date, sex as id_sex
 from ...rules.values import is_blank
 from ..sheets import Header, Sheet, looks_like_formula
+from .fields import check_member_fields
 from .model import _FORMULA_OR_SPACE, _KEY_FIELDS, ERROR, FIELDS, WARNING, UnitSummary, _shown, _text
 
 
@@ -109,9 +110,10 @@ def check_rows(checker, sheet: Sheet, header: Header, agent: str, sheet_unit: st
                 reason = ages[age_key] if age_key in ages else checker.members.age(id18, verdict.category, row_on)
                 if reason:
                     reason = reason.removeprefix("不符合：")
-                    if "办理时间" in reason and dated:
+                    window = "办理时间" in reason or "工作日" in reason
+                    if window and dated:
                         add(ERROR, f"参互日期{reason}", sheet, r, co, titles["on"], _shown("on", row[co]))
-                    elif "办理时间" in reason:   # the run's date itself: one problem, not one per row
+                    elif window:   # the run's date itself: one problem, not one per row
                         checker.note_once(ERROR, f"参互日期{reason}")
                     elif "周岁" in reason:
                         add(ERROR, reason, sheet, r, cc, titles["category"], _shown("category", row[cc]))
@@ -127,6 +129,8 @@ def check_rows(checker, sheet: Sheet, header: Header, agent: str, sheet_unit: st
                 elif parsed != birth_date(id18):
                     add(WARNING, f"出生日期 {parsed} 与身份证号中的 {birth_date(id18)} 不符", sheet, r, cb,
                         titles["birth"], _shown("birth", row[cb]))
+            if verdict.enrolled:
+                check_member_fields(checker, sheet, r, row, header, verdict)
         role = verdict.role
         if verdict.enrolled:
             if role == "在职":

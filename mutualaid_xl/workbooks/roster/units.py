@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from ...rules.policy import Policy
 from ..templates import NOT_JOINING
-from .model import ERROR, WARNING, Problem, RosterResult
+from .model import ERROR, MANUAL, WARNING, Problem, RosterResult
 
 
 def unit_problems(policy: Policy, result: RosterResult) -> list[Problem]:
     """Problems of whole units (more members than staff, participation below the policy's floor)."""
     problems: list[Problem] = []
     participation = policy.participation
+    if participation is not None and participation.renewal_target is not None:
+        renewed = sum(u.renewed for u in result.units.values())
+        problems.append(Problem(MANUAL, f"续会率目标 {participation.renewal_target:.0%}（{participation.source}）：本次名册"
+                                        f"续互 {renewed} 人；续会率 = 续互人数 ÷ 上期参互人数，上期人数不在名册中，请人工核对"))
     for summary in result.units.values():
         file, sheet, header = summary.where
         staff = summary.staff
