@@ -31,7 +31,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..errors import NotConfiguredError
 from ..rules.money import yuan
 from ..files import write_bytes_atomic
+from ..rules.formulas import Params
 from ..rules.policy import DEFAULT_POLICY_ID, Policy, get_policy, list_policies
+from . import native
+from .native import DETAIL_HINT
 
 TEXT, MONEY, COUNT, RATIO, DATE = "@", "0.00", "0", "0.00%", "yyyy-mm-dd"
 
@@ -187,7 +190,8 @@ CLAIMS = Layout(
                '=IF(${id_number}{r}="","",SUMIFS(${cap_part}${h}:${cap_part}{p},' + _SAME_ID_BEFORE + "))"),
         Column("cap_part", "计入封顶金额", 11, MONEY, _udf("SUBSIDY_CAP_PART")),
         Column("amount", "补助金额", 11, MONEY, _udf("SUBSIDY")),
-        Column("detail", "说明", 40, formula=_udf("SUBSIDY_DETAIL")),
+        Column("detail", "说明", 40, formula='=IF(${id_number}{r}="","",IFERROR(SUBSIDY_DETAIL' + _SUBSIDY_ARGS[:-1]
+               + ',"' + DETAIL_HINT + '"))'),
         Column("note", "备注", 12),
     ),
 )
@@ -522,6 +526,9 @@ def _roster(policy: Policy) -> Workbook:
         FormulaRule(formula=[f'OR(LEFT({eligible},3)="不符合",LEFT({eligible},3)="#错误")'], fill=_ALERT_FILL),
     )
     _settings_sheet(wb, policy, with_date=True)
+    params = Params(SETTINGS_SHEET, native.PARAM_FIRST_ROW)
+    native.roster_formulas(wb, policy, ROSTER, DATE_NAME, POLICY_NAME, params)
+    native.write_params(wb, SETTINGS_SHEET, policy, params)
     return wb
 
 
@@ -530,12 +537,15 @@ def _claims(policy: Policy) -> Workbook:
     ws = _list_sheet(wb, CLAIMS)
     _merge(ws, f"A2:{get_column_letter(CLAIMS.width)}2", CLAIMS_HELP, size=9)
     ws.row_dimensions[2].height = 48
-    detail = f"{CLAIMS.letter('amount')}{CLAIMS.first_row}"
+    amount = f"{CLAIMS.letter('amount')}{CLAIMS.first_row}"
     ws.conditional_formatting.add(
-        f"{detail}:{CLAIMS.letter('detail')}{CLAIMS.last_row}",
-        FormulaRule(formula=[f'LEFT(${CLAIMS.letter("detail")}{CLAIMS.first_row},3)="#错误"'], fill=_ALERT_FILL),
+        f"{amount}:{CLAIMS.letter('detail')}{CLAIMS.last_row}",
+        FormulaRule(formula=[f'LEFT(${CLAIMS.letter("amount")}{CLAIMS.first_row},3)="#错误"'], fill=_ALERT_FILL),
     )
     _settings_sheet(wb, policy, with_date=False)
+    params = Params(SETTINGS_SHEET, native.PARAM_FIRST_ROW)
+    native.register_formulas(wb, policy, CLAIMS, SETTINGS_SHEET, POLICY_NAME, params)
+    native.write_params(wb, SETTINGS_SHEET, policy, params)
     return wb
 
 
