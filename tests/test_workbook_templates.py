@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mutualaid_xl import udfs
+from mutualaid_xl.workbooks import native
 from mutualaid_xl.workbooks import templates as wt
 from mutualaid_xl.cli import app
 from mutualaid_xl.rules.policy import DEFAULT_POLICY_ID, get_policy
@@ -120,6 +121,10 @@ def test_policy_without_targets_or_fees_skips_those_files(tmp_path):
 def test_every_sheet_prints_on_a4_fit_to_width_and_is_protected(built, name):
     wb = load(built, name)
     for ws in wb.worksheets:
+        assert ws.protection.sheet
+        if ws.sheet_state == "hidden":   # the native formulas' helper sheets are not printed
+            assert ws.title in (native.ROSTER_HELPER, native.REGISTER_HELPER)
+            continue
         assert int(ws.page_setup.paperSize) == 9  # A4
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -154,7 +159,7 @@ ROSTER_HEADERS = ["序号", "姓名", "身份证号", "性别", "出生日期", 
 
 def test_roster_columns_formats_and_validations(built):
     wb = load(built, "roster.xlsx")
-    assert wb.sheetnames == ["会员名册", "设置"]
+    assert wb.sheetnames == ["会员名册", "设置", native.ROSTER_HELPER]
     ws = wb["会员名册"]
     assert header_row(ws, 4, 13) == ROSTER_HEADERS + [None]
     col = letters_by_header(ws, 4)
@@ -179,10 +184,13 @@ def test_roster_formulas_pass_policy_and_date_explicitly(built):
     wb = load(built, "roster.xlsx")
     ws = wb["会员名册"]
     fee, eligible, age, sex = (ws[f"{c}7"].value for c in ("I", "J", "F", "D"))
-    assert re.search(r'FEE\(\$G7&"/"&\$H7,方案编号\)', fee)
-    assert fee.startswith('=IF($G7&$H7="","",')    # blank rows stay blank
+    # native formulas: no add-in function; the policy's numbers come from the 设置 table
+    assert "FEE(" not in fee and "ELIGIBLE(" not in eligible
+    assert fee.startswith("=IF('会员名册'!$G7&'会员名册'!$H7=\"\",\"\",")    # blank rows stay blank
     assert '"未参"' in fee                          # 昆冶高专工发〔2015〕10号: 不参加填“未参”
-    assert re.search(r"ELIGIBLE\(\$C7,\$G7&\"/\"&\$H7,参互日期,方案编号\)", eligible)
+    assert f"'{native.ROSTER_HELPER}'!$C7" in fee and '方案编号="nm-2021"' in fee and '方案编号="nm-2021"' in eligible
+    helper = wb[native.ROSTER_HELPER]
+    assert any("参互日期" in str(helper.cell(7, c).value) for c in range(1, helper.max_column + 1))
     assert "DATEDIF($E7,参互日期" in age
     assert "MID($C7,17,1)" in sex and "MID($C7,15,1)" in sex
     settings = wb["设置"]
@@ -207,7 +215,7 @@ SUBSIDY_SOURCES = {"self_pay": "自付费用", "days": "住院天数", "years": 
 
 def test_claims_register_columns(built):
     wb = load(built, "claims_register.xlsx")
-    assert wb.sheetnames == ["补助登记表", "设置"]
+    assert wb.sheetnames == ["补助登记表", "设置", native.REGISTER_HELPER]
     ws = wb["补助登记表"]
     assert header_row(ws, 3, 17) == CLAIMS_HEADERS
     assert "出院日期 − 入院日期" in ws["A2"].value and "当天入出院计 1 天" in ws["A2"].value
@@ -227,14 +235,21 @@ def test_claims_first_stay_and_paid_before_look_only_at_earlier_rows_of_the_same
     assert ws["M9"].value == '=IF($C9="","",SUMIFS($N$3:$N8,$C$3:$C8,$C9&"*"))'
 
 
-@pytest.mark.parametrize("function,header", [("SUBSIDY_CAP_PART", "计入封顶金额"), ("SUBSIDY", "补助金额"),
-                                             ("SUBSIDY_DETAIL", "说明")])
-def test_claims_subsidy_formulas_pass_every_argument_in_signature_order(built, function, header):
+@pytest.mark.parametrize("header", ["计入封顶金额", "补助金额"])
+def test_claims_amounts_are_native_formulas(built, header):
+    ws = load(built, "claims_register.xlsx")["补助登记表"]
+    formula = ws[f"{letters_by_header(ws, 3)[header]}12"].value
+    assert formula.startswith("=IF('补助登记表'!$C12=\"\",\"\",") and f"'{native.REGISTER_HELPER}'!$" in formula
+    assert "SUBSIDY" not in formula
+
+
+def test_claims_explanation_uses_the_add_in_with_a_hint_without_it(built):
+    function, header = "SUBSIDY_DETAIL", "说明"
     ws = load(built, "claims_register.xlsx")["补助登记表"]
     col = letters_by_header(ws, 3)
     header_of = {letter: h for h, letter in col.items()}
     formula = ws[f"{col[header]}12"].value
-    match = re.fullmatch(r'=IF\(\$C12="","",' + function + r"\((.*)\)\)", formula)
+    match = re.fullmatch(r'=IF\(\$C12="","",IFERROR\(' + function + r'\((.*)\),"' + native.DETAIL_HINT + r'"\)\)', formula)
     assert match, formula
     arguments = match.group(1).split(",")
     sources = [header_of[a[1:-2]] if a.startswith("$") else a for a in arguments]
@@ -352,8 +367,10 @@ def test_readme_names_every_column_letter():
 
 
 
-BUILT_IN = {"IF", "IFERROR", "OR", "AND", "LEN", "MID", "LEFT", "VALUE", "MOD", "DATE", "DATEDIF", "MAX", "N",
-            "COUNT", "COUNTA", "COUNTIF", "COUNTIFS", "SUM", "SUMIFS", "ISNUMBER"}
+# Functions Excel 2010, WPS 表格 and LibreOffice all compute (no LET, LAMBDA, XLOOKUP, dynamic arrays).
+BUILT_IN = {"IF", "IFERROR", "OR", "AND", "NOT", "LEN", "MID", "LEFT", "RIGHT", "VALUE", "MOD", "DATE", "DATEDIF",
+            "MAX", "MIN", "N", "INT", "ROUND", "ABS", "COUNT", "COUNTA", "COUNTIF", "COUNTIFS", "SUM", "SUMIFS",
+            "SUMPRODUCT", "ISNUMBER", "INDEX", "MATCH", "TRIM", "SUBSTITUTE", "UPPER", "TEXT", "YEAR", "MONTH", "DAY"}
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -369,4 +386,5 @@ def test_formulas_call_only_excel_built_ins_and_our_worksheet_functions(built, n
                     used |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", text))
         for rule in (r for rules in ws.conditional_formatting._cf_rules.values() for r in rules):
             used |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", re.sub(r'"[^"]*"', "", rule.formula[0])))
-    assert used - BUILT_IN <= set(udfs.__all__), used - BUILT_IN - set(udfs.__all__)
+    # only the register's explanation column keeps an add-in function (inside IFERROR, nothing depends on it)
+    assert used - BUILT_IN == ({"SUBSIDY_DETAIL"} if name == "claims_register.xlsx" else set()), used - BUILT_IN

@@ -151,8 +151,10 @@ def member_formulas(policy: Policy, r: Roster, params: Params, helper_sheet: str
              h.let("续互/新参互（规范）", f'IF({membership}="{NOT_JOINING}","",{_canonical(membership)})'))
     fee = h.let("交费金额", _fee(policy, r, params, words, given))
     eligible = _eligible(policy, r, params, h, words, given)
+    wrong = text(f"{ERROR_PREFIX}本表按方案 {policy.id} 生成，方案编号已改；请用 mutualaid templates build --policy 新编号 重新生成")
+    same = f"{r.policy_name}={text(policy.id)}"
     fee_cell = (f'=IF({category}&{membership}="","",IF({membership}="{NOT_JOINING}","{NOT_JOINING}",'
-                f'{h.outside(fee)}))')
+                f'IF({same},{h.outside(fee)},{wrong})))')
     eligible_cell = (f'=IF(OR({r.cell("id_number")}="",{category}&{membership}="",{membership}="{NOT_JOINING}"),"",'
-                     f'{h.outside(eligible)})')
+                     f'IF({same},{h.outside(eligible)},{wrong}))')
     return MemberFormulas(fee_cell, eligible_cell, h)

@@ -17,6 +17,7 @@ PARAM_FIRST_ROW = PARAM_TITLE_ROW + 2
 REGISTER_HELPER = "补助计算"
 ROSTER_HELPER = "名册计算"
 DETAIL_HINT = "说明需安装职工互助加载项"
+NATIVE_COLUMNS = {"roster.xlsx": ("fee", "eligible"), "claims_register.xlsx": ("cap_part", "amount")}
 
 
 def _rows(formula: str, first: int, last: int):
