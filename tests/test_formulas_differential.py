@@ -138,7 +138,7 @@ def _half_boundary(policy, row: dict) -> None:
     """Move the row's amount (up to 2 yuan) to one whose exact total ends in half a rounding unit."""
     key = "total_cost" if policy.subsidy.base == "total_cost" else "self_pay"
     start = row.get(key)
-    if not isinstance(start, Decimal):
+    if not isinstance(start, Decimal) or any(isinstance(row.get(k), str) for k in ("self_pay", "total_cost")):
         return
     days = max(1, (row["discharged"] - row["admitted"]).days)
     unit = Fraction(policy.subsidy.rounding_unit)

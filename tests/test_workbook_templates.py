@@ -388,3 +388,37 @@ def test_formulas_call_only_excel_built_ins_and_our_worksheet_functions(built, n
             used |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", re.sub(r'"[^"]*"', "", rule.formula[0])))
     # only the register's explanation column keeps an add-in function (inside IFERROR, nothing depends on it)
     assert used - BUILT_IN == ({"SUBSIDY_DETAIL"} if name == "claims_register.xlsx" else set()), used - BUILT_IN
+
+
+def test_a_block_formulas_cannot_express_keeps_the_add_in_and_the_build_says_which(tmp_path, monkeypatch):
+    """A user's policy whose cap differs by category: the register has no category column."""
+    source = get_policy("hangzhou").path.read_text(encoding="utf-8")
+    changed = source.replace('id = "hangzhou"', 'id = "test-cat"').replace(
+        "per_period = 30200", 'per_period = { "在职" = 30200, "退休" = 20000 }')
+    assert changed.count('"退休" = 20000') == 1
+    (tmp_path / "test-cat.toml").write_text(changed, encoding="utf-8")
+    monkeypatch.setenv("MUTUALAID_POLICY_PATH", str(tmp_path))
+    outcomes = {p.name: o for p, o in wt.build(tmp_path / "out", "test-cat")}
+    assert "[subsidy.cap] per_period" in outcomes[wt.CLAIMS.file] and "加载项" in outcomes[wt.CLAIMS.file]
+    wb = load(tmp_path / "out", wt.CLAIMS.file)
+    ws = wb[wt.CLAIMS.sheet]
+    assert "SUBSIDY(" in ws[f"{wt.CLAIMS.letter('amount')}4"].value
+    assert native.REGISTER_HELPER not in wb.sheetnames
+    assert not any(ws.cell(r, 1).value for r in range(native.PARAM_FIRST_ROW, native.PARAM_FIRST_ROW + 5)
+                   for ws in [wb[wt.SETTINGS_SHEET]])
+    assert "已生成" in outcomes[wt.ROSTER.file]
+
+
+def test_settings_sheet_carries_the_policy_parameters_with_their_sources(built):
+    ws = load(built, wt.CLAIMS.file)[wt.SETTINGS_SHEET]
+    rows = {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value)
+            for r in range(native.PARAM_FIRST_ROW, ws.max_row + 1) if ws.cell(r, 1).value}
+    policy = get_policy(DEFAULT_POLICY_ID)
+    assert rows["第 1 段上限（元，含）"][0] == 10000 and rows["第 3 段补助比例"][0] == 1
+    assert rows["保底金额（元）"] == (200, policy.subsidy.minimum.source)
+    assert rows["住院补贴：连续参互 3 年起（元/天）"][0] == 30
+    assert all(source for _value, source in rows.values())           # every row names its 文号 and article
+    assert rows["每期封顶（元）"] == (250000, policy.subsidy.cap.source)
+    assert ws.cell(native.PARAM_TITLE_ROW - 2, 1).value.startswith("依据文件：" + policy.documents[0])
+    assert "按方案 nm-2021" in ws.cell(native.PARAM_TITLE_ROW - 1, 1).value
+    assert "mutualaid templates build" in ws.cell(native.PARAM_TITLE_ROW - 1, 1).value
