@@ -114,7 +114,7 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
                                        row=sheet.excel_row(rows[position]), column=column))
         row_problem.setdefault(position, reason)
 
-    template = register_is_template(sheets, sheet)
+    template = register_is_template(sheet)
 
     def filled(value) -> bool:   # in a template, an uncalculated 住院天数 formula is not data
         return not is_blank(value) and not (template and excel_error(value))
@@ -189,13 +189,13 @@ def compute_register(path: Path | str, policy: Policy | str | None = None) -> Cl
     result = ClaimsResult(str(path), sheet, header, policy, rows, cells, keys, first_stay, paid_before, claims,
                           amounts, problems, row_problem)
     if template:
-        note = _formula_note(result, sheets, cached_days)
+        note = _formula_note(result, cached_days)
         if note:
             result.notes.append(note)
     return result
 
 
-def _formula_note(result: ClaimsResult, sheets: list[Sheet], cached_days: list) -> str | None:
+def _formula_note(result: ClaimsResult, cached_days: list) -> str | None:
     """Whether the file's own formula results differ from the engine's (said once per file)."""
     from openpyxl.utils import column_index_from_string
 
@@ -294,4 +294,5 @@ def notes(result: ClaimsResult) -> list[str]:
         f"计算 {result.computed()} 行，问题 {len(result.problems)} 个；补助金额合计 {yuan_of_fen(result.total_fen):,} 元",
         "首次住院、已付补助金按同一身份证号在上方各行得出（与模板公式相同），文件中原有的这两列不使用。",
         "住院天数为空时按 出院日期 − 入院日期（至少 1 天）计算。原登记表未被改动。",
+        *result.notes,
     ]

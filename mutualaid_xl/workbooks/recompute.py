@@ -15,15 +15,16 @@ from ..rules import engine
 from ..rules.policy import Policy
 from ..rules.values import excel_error, is_blank, normalize_text
 from .sheets import Sheet, header_key
-from .templates import CLAIMS, NOT_JOINING, ROSTER, SETTINGS_SHEET, Layout
+from .templates import CLAIMS, NOT_JOINING, ROSTER, Layout
 
 NOTE = ("{file}：{columns}列的公式没有算出结果或结果不是最新的（例如在 WPS 或未装加载项的 Excel 中保存过），"
         "已按方案 {policy} 重新计算；这不是会员信息的错误")
 
 
-def _made_from(sheets: list[Sheet], sheet: Sheet, layout: Layout, keys: tuple[str, ...]) -> bool:
-    """The sheet is the template's: its name, a 设置 sheet beside it, the template's headers where the layout puts them."""
-    if sheet.name != layout.sheet or not any(s.name == SETTINGS_SHEET for s in sheets):
+def _made_from(sheet: Sheet, layout: Layout, keys: tuple[str, ...]) -> bool:
+    """The sheet is the template's: its name and the template's headers where the layout puts them (the
+    buttons pass the sheets without 设置)."""
+    if sheet.name != layout.sheet:
         return False
     index = layout.header_row - sheet.origin_row
     if not 0 <= index < len(sheet.rows):
@@ -72,7 +73,7 @@ def recompute_roster(sheets: list[Sheet], policy: Policy, file: str) -> str | No
     """Put the policy's fee into a template roster's 交费金额 cells that do not hold it; the note, or None."""
     changed = 0
     for sheet in sheets:
-        if not _made_from(sheets, sheet, ROSTER, ("category", "membership", "fee")):
+        if not _made_from(sheet, ROSTER, ("category", "membership", "fee")):
             continue
         cc, cm, cf = (_col(sheet, ROSTER, k) for k in ("category", "membership", "fee"))
         derived = [_col(sheet, ROSTER, c.key) for c in ROSTER.columns if c.formula and c.key != "fee"]
@@ -93,8 +94,8 @@ def recompute_roster(sheets: list[Sheet], policy: Policy, file: str) -> str | No
     return NOTE.format(file=_name(file), columns=f"“{ROSTER.column('fee').header}”", policy=policy.id)
 
 
-def register_is_template(sheets: list[Sheet], sheet: Sheet) -> bool:
-    return _made_from(sheets, sheet, CLAIMS, ("admitted", "discharged", "days", "amount"))
+def register_is_template(sheet: Sheet) -> bool:
+    return _made_from(sheet, CLAIMS, ("admitted", "discharged", "days", "amount"))
 
 
 def register_note(file: str, policy: Policy, cached_days: list, days: list, cached: dict[str, list],
