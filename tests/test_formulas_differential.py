@@ -25,7 +25,7 @@ import pytest
 from mutualaid_xl.documents import office
 from mutualaid_xl.errors import MutualAidError
 from mutualaid_xl.rules import engine, plan
-from mutualaid_xl.rules.columns import stay_from_cells
+from mutualaid_xl.rules.columns import ClaimColumns, stay_from_cells, subsidy_columns
 from mutualaid_xl.rules.idcard import check_char
 from mutualaid_xl.rules.policy import list_policies
 from mutualaid_xl.rules.values import EXCEL_ERRORS
@@ -141,18 +141,16 @@ def _half_boundary(policy, row: dict) -> None:
     if not isinstance(start, Decimal) or any(isinstance(row.get(k), str) for k in ("self_pay", "total_cost")):
         return
     days = max(1, (row["discharged"] - row["admitted"]).days)
+    values = [start + Decimal(step) / 100 for step in range(200)]
+    cells = {k: row.get(k) for k in ("self_pay", "total_cost", "years", "covered_days", "shares")}
+    cells = {k: float(v) if isinstance(v, Decimal) else v for k, v in cells.items()}
+    cells[key] = [float(v) for v in values]
+    if key == "self_pay" and cells["total_cost"] is not None:
+        cells["total_cost"] = [max(float(v), cells["total_cost"]) for v in values]
+    found = subsidy_columns(policy, ClaimColumns.from_cells(days=days, **cells))
     unit = Fraction(policy.subsidy.rounding_unit)
-    for step in range(200):
-        value = start + Decimal(step) / 100
-        cells = {**row, key: value}
-        try:
-            stay = stay_from_cells(cells.get("self_pay") and float(cells["self_pay"]), days, cells.get("years"),
-                                   True, 0, cells.get("covered_days"),
-                                   cells.get("total_cost") and float(cells["total_cost"]), cells.get("shares"))
-            r = engine.compute_subsidy(policy, stay)
-        except MutualAidError:
-            return
-        if ((r.benefit + r.allowance + r.topup) / unit) % 1 == Fraction(1, 2):
+    for i, value in enumerate(values):
+        if i not in found.errors and (sum(found.parts(i)) / unit) % 1 == Fraction(1, 2):
             row[key] = value
             if key == "self_pay" and isinstance(row.get("total_cost"), Decimal) and row["total_cost"] < value:
                 row["total_cost"] = value
