@@ -109,7 +109,6 @@ class SubsidyFormulas:
     amount: str                    # formulas for the register's 补助金额 and 计入封顶金额 (with §)
     cap_part: str
     helper: Helper
-    params: Params
 
 
 class _Build:
@@ -371,4 +370,4 @@ def subsidy_formulas(policy: Policy, reg: Register, params: Params, helper_sheet
         return (f'=IF({row_id}="","",IF({guard}<>"",{guard},'
                 f'IFERROR({helper.outside(fen)}/100,"{ERROR_PREFIX}无法计算，请检查本行")))')
 
-    return SubsidyFormulas(result(b.amount_fen), result(b.cap_fen), helper, params)
+    return SubsidyFormulas(result(b.amount_fen), result(b.cap_fen), helper)

@@ -14,7 +14,7 @@ from .formulas import ERROR_PREFIX, Helper, Params, ifs, text, ymd
 from .idcard import CHECK_CHARS, WEIGHTS
 from .policy import CATEGORIES, CATEGORY_ALIASES, Policy
 
-NOT_JOINING = "未参"
+NOT_JOINING = "未参"   # 昆冶高专工发〔2015〕10号：不参加的人员填“未参”，但不删除
 
 
 @dataclass

@@ -55,7 +55,7 @@ def write_params(wb, settings_sheet: str, policy: Policy, params: fx.Params) -> 
     ws.print_area = f"A1:C{params.first_row + len(params.rows)}"
 
 
-def register_formulas(wb, policy: Policy, layout, settings_sheet: str, policy_name: str, params: fx.Params) -> str | None:
+def register_formulas(wb, policy: Policy, layout, policy_name: str, params: fx.Params) -> str | None:
     """Native 补助金额 and 计入封顶金额 in a register; returns why not (the add-in functions stay) or None."""
     ws = wb[layout.sheet]
     row_id = f'${layout.letter("id_number")}§'

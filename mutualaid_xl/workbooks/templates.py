@@ -32,6 +32,7 @@ from ..errors import NotConfiguredError
 from ..rules.money import yuan
 from ..files import write_bytes_atomic
 from ..rules.formulas import Params
+from ..rules.member_formulas import NOT_JOINING
 from ..rules.policy import DEFAULT_POLICY_ID, Policy, get_policy, list_policies
 from . import native
 from .native import DETAIL_HINT
@@ -118,7 +119,6 @@ _SEX_DIGIT = 'IF(MOD(VALUE(MID(${id_number}{r},%d,1)),2)=1,"男","女")'
 _BIRTH_18 = "DATE(VALUE(MID(${id_number}{r},7,4)),VALUE(MID(${id_number}{r},11,2)),VALUE(MID(${id_number}{r},13,2)))"
 _BIRTH_15 = ("DATE(1900+VALUE(MID(${id_number}{r},7,2)),VALUE(MID(${id_number}{r},9,2)),"
              "VALUE(MID(${id_number}{r},11,2)))")
-NOT_JOINING = "未参"   # 昆冶高专工发〔2015〕10号：不参加的人员填“未参”，但不删除
 _MEMBERSHIP = ("续互", "新参互", NOT_JOINING)
 
 ROSTER = Layout(
@@ -544,7 +544,7 @@ def _claims(policy: Policy) -> Workbook:
     )
     _settings_sheet(wb, policy, with_date=False)
     params = Params(SETTINGS_SHEET, native.PARAM_FIRST_ROW)
-    native.register_formulas(wb, policy, CLAIMS, SETTINGS_SHEET, POLICY_NAME, params)
+    native.register_formulas(wb, policy, CLAIMS, POLICY_NAME, params)
     native.write_params(wb, SETTINGS_SHEET, policy, params)
     return wb
 
