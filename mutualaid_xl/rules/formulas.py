@@ -222,13 +222,12 @@ def _yuan_values(steps: plan.Plan) -> list[Decimal]:
 
 def _f_base(b: _Build, block: plan.Base) -> None:
     c, days = b.reg.cell, b.days
-    factor = "1"
-    if block.prorate:
-        cov = c("covered_days")
-        pro = b.h.let("跨期折算", f'AND({cov}<>"",N({cov})<{days})')
-        b.Q = b.h.let("Q（折算分母）", f"IF({pro},{days},1)")
-        b.allowance_days = b.h.let("补贴计算天数", f"IF({pro},N({cov}),{days})")
-        factor = f"IF({pro},N({cov}),1)"
+    cov = c("covered_days")
+    flag = b.params.add("跨保障期住院按期内天数比例折算（1 是，0 否）", 1 if block.prorate else 0, block.source)
+    pro = b.h.let("跨期折算", f'AND({flag}=1,{cov}<>"",N({cov})<{days})')
+    b.Q = b.h.let("Q（折算分母）", f"IF({pro},{days},1)")
+    b.allowance_days = b.h.let("补贴计算天数", f"IF({pro},N({cov}),{days})")
+    factor = f"IF({pro},N({cov}),1)"
     b.QK = b.h.let("Q×K", f"{b.Q}*{b.K}")
     if block.kind != "none":
         b.amount = b.h.let("计算基数", f"{b.cell_fen(block.kind)}*{factor}*{b.S}")
@@ -276,22 +275,23 @@ def _f_allowance(b: _Build, block: plan.DayAllowance) -> None:
     days = b.h.let("补贴天数", f"MAX(0,{b.allowance_days}-{b.params.add('住院补贴：前若干天不补', rule.waiting_days, src)})")
     if rule.buckets:
         cases, last = [], ""
-        for bucket in rule.buckets:
-            paid = b.params.add(f"住院补贴：住院{'超过上一档' if bucket.upto_days is None else f'不超过 {bucket.upto_days} 天'}"
-                                "补贴天数", bucket.paid_days, src)
+        for n, bucket in enumerate(rule.buckets, 1):
+            paid = b.params.add(f"住院补贴：第 {n} 档补贴天数", bucket.paid_days, src)
             if bucket.upto_days is None:
                 last = f"MIN({days},{paid})"
             else:
-                cases.append((f"{days}<={bucket.upto_days}", f"MIN({days},{paid})"))
+                upto = b.params.add(f"住院补贴：第 {n} 档住院天数上限（含）", bucket.upto_days, src)
+                cases.append((f"{days}<={upto}", f"MIN({days},{paid})"))
         days = b.h.let("补贴天数（分档后）", ifs(cases, last))
     if rule.max_days is not None:
         days = b.h.let("补贴天数（封顶后）", f"MIN({days},{b.params.add('住院补贴：最多天数', rule.max_days, src)})")
     if rule.rate_by_years is not None:
+        starts = b.params.column([(f"住院补贴：第 {n} 档起始连续参互年数", r.from_years)
+                                  for n, r in enumerate(rule.rate_by_years, 1)], src)
         table = b.params.column([(f"住院补贴：连续参互 {r.from_years} 年起（元/天）", float(r.rate))
                                  for r in rule.rate_by_years], src)
-        starts = ",".join(str(r.from_years) for r in rule.rate_by_years)
         years = f'IF({c("years")}="",1,{c("years")})'
-        rate = f"ROUND(INDEX({table},MATCH({years},{{{starts}}},1))*{100 * b.S},0)"
+        rate = f"ROUND(INDEX({table},MATCH({years},{starts},1))*{100 * b.S},0)"
     else:
         rate = b.fen(rule.rate, "住院补贴（元/天）", src)
     amount = f"{days}*{rate}"
