@@ -107,11 +107,12 @@ def _register_row(rng: random.Random, policy, members: list[str], edges: list[De
     return row
 
 
-def _expected_claims(policy, rows: list[dict], half_search: random.Random | None = None):
-    """Engine amounts (fen, or None for an error) as the register derives its history."""
+def _history(policy, rows: list[dict]):
+    """(amounts per row, 首次住院 and 已付补助金 in fen per row) as the register derives them."""
     seen: dict[str, int] = {}
-    out = []
+    out, history = [], []
     for row in rows:
+        history.append(("是" if row["id_number"] not in seen else "否", seen.get(row["id_number"], 0)))
         days = (row["discharged"] - row["admitted"]).days
         days = "出院早于入院" if days < 0 else max(1, days)
         cells = {k: row.get(k) for k in ("self_pay", "years", "covered_days", "total_cost", "shares")}
@@ -131,7 +132,7 @@ def _expected_claims(policy, rows: list[dict], half_search: random.Random | None
         cap = int(result.cap_part * 100)
         seen[row["id_number"]] += cap
         out.append((int(result.amount * 100), cap))
-    return out
+    return out, history
 
 
 def _half_boundary(policy, row: dict) -> None:
@@ -282,15 +283,21 @@ def compare(books: dict) -> tuple[list[str], int]:
     for name, (kind, policy, rows, on, wb) in sorted(books.items()):
         layout = wt.CLAIMS if kind == "claims" else wt.ROSTER
         ws = wb[layout.sheet]
-        expected = _expected_claims(policy, rows) if kind == "claims" else [_expected_member(policy, r, on) for r in rows]
+        if kind == "claims":
+            expected, history = _history(policy, rows)
+        else:
+            expected, history = [_expected_member(policy, r, on) for r in rows], [None] * len(rows)
         keys = ("amount", "cap_part") if kind == "claims" else ("fee", "eligible")
-        for offset, (row, want) in enumerate(zip(rows, expected)):
+        for offset, (row, want, before) in enumerate(zip(rows, expected, history)):
             excel_row = layout.first_row + offset
             got = tuple(ws[f"{layout.letter(k)}{excel_row}"].value for k in keys)
             compared += 1
             if kind == "claims":
                 ok = (all(isinstance(g, str) and g.startswith("#错误") for g in got) if want is None
                       else tuple(_fen(g) for g in got) == want)
+                derived = tuple(ws[f"{layout.letter(k)}{excel_row}"].value for k in ("first_stay", "paid_before"))
+                if (derived[0], _fen(derived[1])) != before:
+                    problems.append(f"{name} 第 {excel_row} 行 首次住院/已付补助金：表格 {derived}，引擎 {before}")
             else:
                 ok = _member_ok(got, want)
             if not ok:
