@@ -40,9 +40,13 @@ def write_params(wb, settings_sheet: str, policy: Policy, params: fx.Params) -> 
     """The parameter table under the 设置 sheet's settings, with the policy it was built for."""
     ws = wb[settings_sheet]
     bold = Font(name="宋体", bold=True)
-    ws.cell(PARAM_TITLE_ROW - 1, 1, f"本工作簿的公式按方案 {policy.id}（{policy.name}）生成，下表数值取自方案文件；"
-            f"换方案请运行 mutualaid templates build 目录 --policy 方案编号 重新生成，只改上面的方案编号不会换算。")
-    ws.cell(PARAM_TITLE_ROW - 2, 1, "依据文件：" + "；".join(policy.documents))
+    notes = {PARAM_TITLE_ROW - 2: "依据文件：" + "；".join(policy.documents),
+             PARAM_TITLE_ROW - 1: f"本工作簿的公式按方案 {policy.id}（{policy.name}）生成，下表数值取自方案文件；"
+             f"换方案请运行 mutualaid templates build 目录 --policy 方案编号 重新生成，只改上面的方案编号不会换算。"}
+    for row, note in notes.items():
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        ws.cell(row, 1, note).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = 15 * (1 + len(note) // 60)
     ws.cell(PARAM_TITLE_ROW, 1, "方案参数（公式读取本表，请勿修改；依据为方案文件中该条规则的文号和条款）").font = bold
     for col, head in enumerate(("参数", "值", "依据（文号）"), 1):
         ws.cell(PARAM_TITLE_ROW + 1, col, head).font = bold
