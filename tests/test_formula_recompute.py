@@ -135,3 +135,16 @@ def test_reconcile_reads_the_fees_the_formulas_give(copies, tmp_path):
     results = {name: reconcile.reconcile([paths[0]], export) for name, paths in copies.items()}
     assert all(not r.differences for r in results.values()), {n: r.differences for n, r in results.items()}
     assert [len(results[n].recomputed) for n in ("clean", "name_error", "uncalculated")] == [0, 1, 1]
+
+
+def test_the_commands_say_it_once_per_file(copies):
+    from typer.testing import CliRunner
+
+    from mutualaid_xl.cli import app
+
+    roster, register = copies["name_error"]
+    result = CliRunner().invoke(app, ["validate", str(roster), "--policy", "nm-2021"])
+    assert result.output.count("重新计算") == 1 and "错误值" not in result.output, result.output
+    result = CliRunner().invoke(app, ["claims", str(register)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("重新计算") == 1 and "补助金额合计" in result.output
