@@ -302,7 +302,9 @@ def compare(books: dict) -> tuple[list[str], int]:
             else:
                 ok = _member_ok(got, want)
             if not ok:
-                problems.append(f"{name} 第 {excel_row} 行 {row}: 表格 {got}，引擎 {want}")
+                shown = tuple(Decimal(v) / 100 if isinstance(v, int) and not isinstance(v, bool) else v
+                              for v in (want or ("#错误",)))
+                problems.append(f"{name} 第 {excel_row} 行 {row}: 表格 {got}，引擎 {shown}")
     return problems, compared
 
 
