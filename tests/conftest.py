@@ -19,8 +19,11 @@ def browser_available() -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """LibreOffice and browser tests skip where these are absent, except in CI
-    (MUTUALAID_REQUIRE_LIBREOFFICE=1, MUTUALAID_REQUIRE_BROWSER=1)."""
+    (MUTUALAID_REQUIRE_LIBREOFFICE=1, MUTUALAID_REQUIRE_BROWSER=1). Full-size runs (marker
+    differential_full) run only when selected with -m."""
     skips = {}
+    if "differential_full" not in (config.option.markexpr or ""):
+        skips["differential_full"] = "全量差分测试：用 pytest -m differential_full 运行"
     if not (libreoffice_available() or os.environ.get("MUTUALAID_REQUIRE_LIBREOFFICE") == "1"):
         skips["libreoffice"] = "LibreOffice 未安装（apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）"
     if not (browser_available() or os.environ.get("MUTUALAID_REQUIRE_BROWSER") == "1"):

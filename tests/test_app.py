@@ -17,7 +17,7 @@ from mutualaid_xl.cli import app as cli
 
 @pytest.fixture(scope="module")
 def server():
-    with running(max_upload=300_000) as srv:
+    with running(max_upload=3_000_000) as srv:
         yield srv
 
 
@@ -75,7 +75,7 @@ def test_listens_on_loopback_only(server):
 
 
 def test_oversized_upload_is_refused_and_nothing_written(server):
-    body, kind = multipart({}, [("files", "big.xlsx", b"x" * 400_000)])
+    body, kind = multipart({}, [("files", "big.xlsx", b"x" * 4_000_000)])
     status, data, _ = server.request("/api/jobs/validate", data=body, headers={"Content-Type": kind})
     assert status == 413 and "太大" in json.loads(data)["error"]
     assert not list(server.workdir.rglob("big.xlsx"))

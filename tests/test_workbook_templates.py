@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mutualaid_xl import udfs
+from mutualaid_xl.workbooks import native
 from mutualaid_xl.workbooks import templates as wt
 from mutualaid_xl.cli import app
 from mutualaid_xl.rules.policy import DEFAULT_POLICY_ID, get_policy
@@ -120,6 +121,10 @@ def test_policy_without_targets_or_fees_skips_those_files(tmp_path):
 def test_every_sheet_prints_on_a4_fit_to_width_and_is_protected(built, name):
     wb = load(built, name)
     for ws in wb.worksheets:
+        assert ws.protection.sheet
+        if ws.sheet_state == "hidden":   # the native formulas' helper sheets are not printed
+            assert ws.title in (native.ROSTER_HELPER, native.REGISTER_HELPER)
+            continue
         assert int(ws.page_setup.paperSize) == 9  # A4
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -155,7 +160,7 @@ ROSTER_HEADERS = ["序号", "姓名", "身份证号", "性别", "出生日期", 
 
 def test_roster_columns_formats_and_validations(built):
     wb = load(built, "roster.xlsx")
-    assert wb.sheetnames == ["会员名册", "设置"]
+    assert wb.sheetnames == ["会员名册", "设置", native.ROSTER_HELPER]
     ws = wb["会员名册"]
     assert header_row(ws, 4, len(ROSTER_HEADERS) + 1) == ROSTER_HEADERS + [None]
     col = letters_by_header(ws, 4)
@@ -180,10 +185,13 @@ def test_roster_formulas_pass_policy_and_date_explicitly(built):
     wb = load(built, "roster.xlsx")
     ws = wb["会员名册"]
     fee, eligible, age, sex = (ws[f"{c}7"].value for c in ("I", "J", "F", "D"))
-    assert re.search(r'FEE\(\$G7&"/"&\$H7,方案编号\)', fee)
-    assert fee.startswith('=IF($G7&$H7="","",')    # blank rows stay blank
+    # native formulas: no add-in function; the policy's numbers come from the 设置 table
+    assert "FEE(" not in fee and "ELIGIBLE(" not in eligible
+    assert fee.startswith("=IF('会员名册'!$G7&'会员名册'!$H7=\"\",\"\",")    # blank rows stay blank
     assert '"未参"' in fee                          # 昆冶高专工发〔2015〕10号: 不参加填“未参”
-    assert re.search(r"ELIGIBLE\(\$C7,\$G7&\"/\"&\$H7,参互日期,方案编号\)", eligible)
+    assert f"'{native.ROSTER_HELPER}'!$C7" in fee and '方案编号="nm-2021"' in fee and '方案编号="nm-2021"' in eligible
+    helper = wb[native.ROSTER_HELPER]
+    assert any("参互日期" in str(helper.cell(7, c).value) for c in range(1, helper.max_column + 1))
     assert "DATEDIF($E7,参互日期" in age
     assert "MID($C7,17,1)" in sex and "MID($C7,15,1)" in sex
     settings = wb["设置"]
@@ -209,7 +217,7 @@ SUBSIDY_SOURCES = {"self_pay": "自付费用", "days": "住院天数", "years": 
 
 def test_claims_register_columns(built):
     wb = load(built, "claims_register.xlsx")
-    assert wb.sheetnames == ["补助登记表", "设置"]
+    assert wb.sheetnames == ["补助登记表", "设置", native.REGISTER_HELPER]
     ws = wb["补助登记表"]
     assert header_row(ws, 3, 17) == CLAIMS_HEADERS
     assert "出院日期 − 入院日期" in ws["A2"].value and "当天入出院计 1 天" in ws["A2"].value
@@ -229,14 +237,21 @@ def test_claims_first_stay_and_paid_before_look_only_at_earlier_rows_of_the_same
     assert ws["M9"].value == '=IF($C9="","",SUMIFS($N$3:$N8,$C$3:$C8,$C9&"*"))'
 
 
-@pytest.mark.parametrize("function,header", [("SUBSIDY_CAP_PART", "计入封顶金额"), ("SUBSIDY", "补助金额"),
-                                             ("SUBSIDY_DETAIL", "说明")])
-def test_claims_subsidy_formulas_pass_every_argument_in_signature_order(built, function, header):
+@pytest.mark.parametrize("header", ["计入封顶金额", "补助金额"])
+def test_claims_amounts_are_native_formulas(built, header):
+    ws = load(built, "claims_register.xlsx")["补助登记表"]
+    formula = ws[f"{letters_by_header(ws, 3)[header]}12"].value
+    assert formula.startswith("=IF('补助登记表'!$C12=\"\",\"\",") and f"'{native.REGISTER_HELPER}'!$" in formula
+    assert "SUBSIDY" not in formula
+
+
+def test_claims_explanation_uses_the_add_in_with_a_hint_without_it(built):
+    function, header = "SUBSIDY_DETAIL", "说明"
     ws = load(built, "claims_register.xlsx")["补助登记表"]
     col = letters_by_header(ws, 3)
     header_of = {letter: h for h, letter in col.items()}
     formula = ws[f"{col[header]}12"].value
-    match = re.fullmatch(r'=IF\(\$C12="","",' + function + r"\((.*)\)\)", formula)
+    match = re.fullmatch(r'=IF\(\$C12="","",IFERROR\(' + function + r'\((.*)\),"' + native.DETAIL_HINT + r'"\)\)', formula)
     assert match, formula
     arguments = match.group(1).split(",")
     sources = [header_of[a[1:-2]] if a.startswith("$") else a for a in arguments]
@@ -354,8 +369,10 @@ def test_readme_names_every_column_letter():
 
 
 
-BUILT_IN = {"IF", "IFERROR", "OR", "AND", "LEN", "MID", "LEFT", "VALUE", "MOD", "DATE", "DATEDIF", "MAX", "N",
-            "COUNT", "COUNTA", "COUNTIF", "COUNTIFS", "SUM", "SUMIFS", "ISNUMBER"}
+# Functions Excel 2010, WPS 表格 and LibreOffice all compute (no LET, LAMBDA, XLOOKUP, dynamic arrays).
+BUILT_IN = {"IF", "IFERROR", "OR", "AND", "NOT", "LEN", "MID", "LEFT", "RIGHT", "VALUE", "MOD", "DATE", "DATEDIF",
+            "MAX", "MIN", "N", "INT", "ROUND", "ABS", "COUNT", "COUNTA", "COUNTIF", "COUNTIFS", "SUM", "SUMIFS",
+            "SUMPRODUCT", "ISNUMBER", "INDEX", "MATCH", "TRIM", "SUBSTITUTE", "UPPER", "TEXT", "YEAR", "MONTH", "DAY"}
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -371,4 +388,39 @@ def test_formulas_call_only_excel_built_ins_and_our_worksheet_functions(built, n
                     used |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", text))
         for rule in (r for rules in ws.conditional_formatting._cf_rules.values() for r in rules):
             used |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", re.sub(r'"[^"]*"', "", rule.formula[0])))
-    assert used - BUILT_IN <= set(udfs.__all__), used - BUILT_IN - set(udfs.__all__)
+    # only the register's explanation column keeps an add-in function (inside IFERROR, nothing depends on it)
+    assert used - BUILT_IN == ({"SUBSIDY_DETAIL"} if name == "claims_register.xlsx" else set()), used - BUILT_IN
+
+
+def test_a_block_formulas_cannot_express_keeps_the_add_in_and_the_build_says_which(tmp_path, monkeypatch):
+    """A user's policy whose cap differs by category: the register has no category column."""
+    source = get_policy("hangzhou").path.read_text(encoding="utf-8")
+    changed = source.replace('id = "hangzhou"', 'id = "test-cat"').replace(
+        "per_period = 30200", 'per_period = { "在职" = 30200, "退休" = 20000 }')
+    assert changed.count('"退休" = 20000') == 1
+    (tmp_path / "test-cat.toml").write_text(changed, encoding="utf-8")
+    monkeypatch.setenv("MUTUALAID_POLICY_PATH", str(tmp_path))
+    outcomes = {p.name: o for p, o in wt.build(tmp_path / "out", "test-cat")}
+    assert "[subsidy.cap] per_period" in outcomes[wt.CLAIMS.file] and "加载项" in outcomes[wt.CLAIMS.file]
+    wb = load(tmp_path / "out", wt.CLAIMS.file)
+    ws = wb[wt.CLAIMS.sheet]
+    assert "SUBSIDY(" in ws[f"{wt.CLAIMS.letter('amount')}4"].value
+    assert native.REGISTER_HELPER not in wb.sheetnames
+    assert not any(ws.cell(r, 1).value for r in range(native.PARAM_FIRST_ROW, native.PARAM_FIRST_ROW + 5)
+                   for ws in [wb[wt.SETTINGS_SHEET]])
+    assert "已生成" in outcomes[wt.ROSTER.file]
+
+
+def test_settings_sheet_carries_the_policy_parameters_with_their_sources(built):
+    ws = load(built, wt.CLAIMS.file)[wt.SETTINGS_SHEET]
+    rows = {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value)
+            for r in range(native.PARAM_FIRST_ROW, ws.max_row + 1) if ws.cell(r, 1).value}
+    policy = get_policy(DEFAULT_POLICY_ID)
+    assert rows["第 1 段上限（元，含）"][0] == 10000 and rows["第 3 段补助比例"][0] == 1
+    assert rows["保底金额（元）"] == (200, policy.subsidy.minimum.source)
+    assert rows["住院补贴：连续参互 3 年起（元/天）"][0] == 30
+    assert all(source for _value, source in rows.values())           # every row names its 文号 and article
+    assert rows["每期封顶（元）"] == (250000, policy.subsidy.cap.source)
+    assert ws.cell(native.PARAM_TITLE_ROW - 2, 1).value.startswith("依据文件：" + policy.documents[0])
+    assert "按方案 nm-2021" in ws.cell(native.PARAM_TITLE_ROW - 1, 1).value
+    assert "mutualaid templates build" in ws.cell(native.PARAM_TITLE_ROW - 1, 1).value

@@ -1,8 +1,9 @@
 """The templates' built-in formulas, recalculated by LibreOffice with sample rows filled in.
 
-LibreOffice cannot run our Python functions (FEE, SUBSIDY_CAP_PART...), so those cells get
-plain numbers here, as Excel would show them; everything else is computed by LibreOffice.
-All people are synthetic (area code 990101 does not exist).
+Every computed column is a native formula now (交费金额, 资格, 计入封顶金额, 补助金额), so
+LibreOffice computes all of them, as WPS or an Excel without the add-in would; only the
+register's 说明 column calls the add-in and shows a hint instead. No cell of any sheet may
+hold an error value. All people are synthetic (area code 990101 does not exist).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import pytest
 from mutualaid_xl.documents import office
 
 from mutualaid_xl import udfs
+from mutualaid_xl.workbooks import native as native_formulas
 from mutualaid_xl.workbooks import templates as wt
+from mutualaid_xl.rules.values import EXCEL_ERRORS
 from mutualaid_xl.rules.idcard import age_on, birth_date, check_char, normalize_id, sex
 from mutualaid_xl.rules.policy import DEFAULT_POLICY_ID, get_policy
 
@@ -96,16 +99,15 @@ def recalculated(tmp_path_factory) -> dict[str, openpyxl.Workbook]:
         wb.save(filled / (save_as or name))
 
     edit(wt.ROSTER.file, lambda wb: fill(wb[wt.ROSTER.sheet], wt.ROSTER, [
-        dict(name=n, id_number=i, category=c, membership=m, fee=f) for n, i, c, m, f in ROSTER_PEOPLE]))
+        dict(name=n, id_number=i, category=c, membership=m) for n, i, c, m, _f in ROSTER_PEOPLE]))
     def ages(wb):
         wb[wt.SETTINGS_SHEET][wt.SETTINGS_CELLS[wt.DATE_NAME]] = AGES_ON
-        fill(wb[wt.ROSTER.sheet], wt.ROSTER, [dict(name="某", id_number=i, category="在职", membership="续互", fee=100)
+        fill(wb[wt.ROSTER.sheet], wt.ROSTER, [dict(name="某", id_number=i, category="在职", membership="续互")
                                               for i in AGE_IDS])
 
     edit(wt.ROSTER.file, ages, "roster_ages.xlsx")
     edit(wt.CLAIMS.file, lambda wb: fill(wb[wt.CLAIMS.sheet], wt.CLAIMS, [
-        dict(name="某", id_number=i, admitted=a, discharged=d, self_pay=p, years=y, cap_part=cap)
-        for (i, a, d, p, y), cap in zip(CLAIMS_ROWS, cap_parts_as_excel_shows_them())]))
+        dict(name="某", id_number=i, admitted=a, discharged=d, self_pay=p, years=y) for i, a, d, p, y in CLAIMS_ROWS]))
     edit(wt.LEDGER.file, lambda wb: fill(wb[wt.LEDGER.sheet], wt.LEDGER, [
         dict(unit=u, staff=s, active=a, retired=r, amount=float(m)) for u, s, a, r, m in LEDGER_ROWS]))
     edit(wt.SUMMARY.file, lambda wb: fill(wb[wt.SUMMARY.sheet], wt.SUMMARY, [
@@ -193,6 +195,30 @@ def test_claims_subsidy_from_the_values_libreoffice_derived(recalculated):
                                     policy, row["covered_days"], row["total_cost"], row["shares"]))
     assert amounts[:5] + amounts[6:] == [11300.0, 200.0, 2000.0, 420.0, 217000.0, 32810.0]   # last one hits the cap
     assert amounts[5].startswith("#错误") and "住院天数" in amounts[5]
+    native = column(ws, wt.CLAIMS, "amount", len(CLAIMS_ROWS))
+    assert native[:5] + native[6:] == amounts[:5] + amounts[6:]          # the template's own formulas agree
+    assert native[5] == "#错误: 出院早于入院"
+    cap_parts = column(ws, wt.CLAIMS, "cap_part", len(CLAIMS_ROWS))
+    by_add_in = cap_parts_as_excel_shows_them()
+    assert cap_parts[:5] + cap_parts[6:] == by_add_in[:5] + by_add_in[6:]
+    assert cap_parts[5] == "#错误: 出院早于入院" and by_add_in[5].startswith("#错误")
+    assert set(column(ws, wt.CLAIMS, "detail", len(CLAIMS_ROWS))) == {native_formulas.DETAIL_HINT}
+
+
+def test_roster_fee_and_eligibility_without_the_add_in(recalculated):
+    ws = recalculated[wt.ROSTER.file][wt.ROSTER.sheet]
+    assert column(ws, wt.ROSTER, "fee", len(ROSTER_PEOPLE)) == [f if f is not None else "未参" for *_p, f in ROSTER_PEOPLE]
+    eligible = column(ws, wt.ROSTER, "eligible", len(ROSTER_PEOPLE))
+    assert eligible[:2] + eligible[3:4] == [True, True, True]
+    assert eligible[4] == "不符合：2021-05-01 时 15 周岁，在职人员年龄须在 16—60 周岁之间"
+    assert eligible[2] is None and eligible[5] is None                     # 未参: not checked
+
+
+def test_no_cell_of_any_template_holds_an_error_value(recalculated):
+    found = [f"{name} {ws.title}!{cell.coordinate} = {cell.value}" for name, wb in recalculated.items()
+             for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+             if cell.data_type == "e" or (isinstance(cell.value, str) and cell.value.strip() in EXCEL_ERRORS)]
+    assert len(recalculated) == 7 and not found, found[:20]
 
 
 def test_ledger_totals_and_ratios(recalculated):

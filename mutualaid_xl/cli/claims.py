@@ -72,6 +72,8 @@ def claims(
     table.add_row("补助金额合计", f"{yuan_of_fen(result.total_fen):,} 元")
     table.add_row("问题", f"{len(result.problems)} 个")
     console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]提醒[/] {escape(note)}", highlight=False)
     for error in result.problems[:MAX_SHOWN]:
         console.print(f"[red]问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
     if len(result.problems) > MAX_SHOWN:
@@ -120,6 +122,8 @@ def reconcile(
     for line in units[:MAX_SHOWN]:
         console.print(f"  {escape(line.unit)}：名册 {line.roster_members} 人 {line.roster_fen / 100:,.2f} 元，"
                       f"系统 {line.system_members} 人 {line.system_fen / 100:,.2f} 元", highlight=False)
+    for note in result.recomputed:
+        console.print(f"[yellow]提醒[/] {escape(note)}", highlight=False)
     for error in result.problems[:MAX_SHOWN]:
         console.print(f"[red]读取问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
     if backup:

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import engine
+from . import engine, plan
 from ..errors import InputError, MutualAidError
 from .policy import Policy, by_category
 from .values import LIMITS, is_blank, parse_bool, parse_decimal, parse_whole
@@ -254,100 +254,67 @@ def _places(value: Decimal) -> int:
     return max(0, -value.normalize().as_tuple().exponent)
 
 
-@dataclass(frozen=True)
-class _Plan:
-    base: str
-    prorate: bool
-    S: int                       # yuan values are fen x S (S = 10^j)
-    K: int                       # rates are integers over K (K = 10^k)
-    gate: int | None
-    deduct_first: int | None
-    deduct_later: int | None
-    lowers: tuple[int, ...]
-    widths: tuple[int | None, ...]
-    rates: tuple[int, ...]
-    per_stay: int | None
-    per_period: int | None
-    includes_allowance: bool
-    minimum: int | None
-    unit: int                    # rounding unit in fen x S
-    unit_fen: int
-    allowance: dict | None
-    largest: int                 # largest yuan value of the plan in fen x S (for the overflow bound)
-    shares: tuple[int, int] | None
-
-    @classmethod
-    def build(cls, policy: Policy, category) -> _Plan:
-        rules = policy.require("subsidy", "补助规则")
-
-        def pick(value, what):
-            return Decimal(by_category(value, category, what, policy.id))
-
-        yuan: dict[str, Decimal | None] = {"unit": rules.rounding_unit}
-        rates: list[Decimal] = []
-        if rules.base != "none":
-            if rules.bands is None:
+def _plan_numbers(steps: plan.Plan, pick) -> tuple[list[Decimal], list[Decimal]]:
+    """The plan's yuan values and band rates (category values resolved by ``pick``)."""
+    yuan: list[Decimal] = []
+    rates: list[Decimal] = []
+    for block in steps.blocks:
+        if isinstance(block, plan.Gate):
+            yuan.append(pick(block.threshold, "起付门槛"))
+        elif isinstance(block, plan.Deductible):
+            yuan += [pick(block.first, "起付额")] + ([] if block.later is None else [pick(block.later, "起付额")])
+        elif isinstance(block, plan.Bands):
+            if block.brackets is None:
                 raise _Unsupported  # the engine says the bands are missing, row by row
-            for n, band in enumerate(rules.bands.brackets):
-                yuan[f"upto{n}"] = band.upto
-                rates.append(band.rate)
-            if rules.gate is not None:
-                yuan["gate"] = pick(rules.gate.threshold, "起付门槛")
-            if rules.deductible is not None:
-                yuan["deduct_first"] = pick(rules.deductible.first_stay, "起付额")
-                later = rules.deductible.later_stay
-                yuan["deduct_later"] = yuan["deduct_first"] if later is None else pick(later, "起付额")
-        cap = rules.cap
-        if cap is not None and cap.per_stay is not None:
-            yuan["per_stay"] = pick(cap.per_stay, "单次封顶")
-        if cap is not None and cap.per_period is not None:
-            yuan["per_period"] = pick(cap.per_period, "期内封顶")
-        if rules.minimum is not None:
-            yuan["minimum"] = pick(rules.minimum.amount, "保底金额")
-        block = rules.allowance
-        if block is not None:
-            if block.rate_by_years is not None:
-                day_rates = [Decimal(r.rate) for r in block.rate_by_years]
-            else:
-                day_rates = [pick(block.rate, "住院补贴标准")]
-            for n, rate in enumerate(day_rates):
-                yuan[f"day_rate{n}"] = rate
-        given = {k: v for k, v in yuan.items() if v is not None}
-        j = max(_places(v * 100) for v in given.values())
+            yuan += [b.upto for b in block.brackets if b.upto is not None]
+            rates += [b.rate for b in block.brackets]
+        elif isinstance(block, (plan.StayCap, plan.PeriodCap, plan.Minimum)):
+            yuan.append(pick(block.amount, "封顶或保底金额"))
+        elif isinstance(block, plan.DayAllowance):
+            yuan += _day_rates(block.rule, pick)
+        elif isinstance(block, plan.Rounding):
+            yuan.append(block.unit)
+    return yuan, rates
+
+
+def _day_rates(rule, pick) -> list[Decimal]:
+    if rule.rate_by_years is not None:
+        return [Decimal(r.rate) for r in rule.rate_by_years]
+    return [pick(rule.rate, "住院补贴标准")]
+
+
+class _Vector:
+    """The plan as integers for one category: yuan values are fen x S (S = 10^j), rates are
+    integers over K (K = 10^k); ``compute`` walks the blocks with one function per kind."""
+
+    def __init__(self, policy: Policy, category):
+        self.plan = plan.compile_plan(policy)
+        self.category, self.policy_id = category, policy.id
+        yuan, rates = _plan_numbers(self.plan, self._decimal)
+        j = max(_places(v * 100) for v in yuan)
         k = max((_places(r) for r in rates), default=0)
         if j + k > 8:
             raise _Unsupported
-        S, K = 10**j, 10**k
-
-        def fen(name):
-            value = yuan.get(name)
-            return None if value is None else int(value * 100 * S)
-
-        unit = fen("unit")
-        if unit % S:
+        self.S, self.K = 10**j, 10**k
+        rounding = self.plan.find(plan.Rounding)
+        self.unit = self.fen(rounding.unit)
+        if self.unit % self.S:
             raise _Unsupported  # a rounding unit finer than a fen
-        uptos = [fen(f"upto{n}") for n in range(len(rates))]
-        lowers = [0] + [u for u in uptos[:-1]]
-        widths = [None if u is None else u - lo for u, lo in zip(uptos, lowers)]
-        allowance = None
-        if block is not None:
-            allowance = {
-                "first_stay_only": block.first_stay_only, "waiting": block.waiting_days,
-                "buckets": [(b.upto_days, b.paid_days) for b in block.buckets or ()],
-                "max_days": block.max_days, "per_share": block.per_share,
-                "from_years": np.array([r.from_years for r in block.rate_by_years or ()], np.int64),
-                "rates": np.array([fen(f"day_rate{n}") for n in range(len(day_rates))], np.int64),
-            }
-        return cls(
-            base=rules.base, prorate=rules.prorate, S=S, K=K, gate=fen("gate"),
-            deduct_first=fen("deduct_first"), deduct_later=fen("deduct_later"),
-            lowers=tuple(lowers), widths=tuple(widths), rates=tuple(int(r * K) for r in rates),
-            per_stay=fen("per_stay"), per_period=fen("per_period"),
-            includes_allowance=cap is not None and cap.includes_allowance, minimum=fen("minimum"),
-            unit=unit, unit_fen=unit // S, allowance=allowance,
-            largest=max(int(v * 100 * S) for v in given.values()),
-            shares=None if policy.shares is None else (policy.shares.min, policy.shares.max),
-        )
+        self.unit_fen = self.unit // self.S
+        self.largest = max(self.fen(v) for v in yuan)
+        allowance = self.plan.find(plan.DayAllowance)
+        self.day_rate = 0 if allowance is None else max(self.fen(v) for v in _day_rates(allowance.rule, self._decimal))
+        self.bands = len(rates)
+        self.shares = None if policy.shares is None else (policy.shares.min, policy.shares.max)
+
+    def _decimal(self, value, what) -> Decimal:
+        return Decimal(by_category(value, self.category, what, self.policy_id))
+
+    def fen(self, value) -> int:
+        return int(Decimal(value) * 100 * self.S)
+
+    def pick(self, value, what: str) -> int:
+        return self.fen(self._decimal(value, what))
 
     def fast_rows(self, c: ClaimColumns, rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` the fast path computes: valid input (else the engine's message is
@@ -360,108 +327,150 @@ class _Plan:
         shares = c.shares[rows]
         low, high = self.shares or (1, 1)
         ok &= (shares >= low) & (shares <= high)
-        if self.base == "self_pay":
+        base = self.plan.blocks[0].kind
+        if base == "self_pay":
             ok &= has_sp
-        elif self.base == "total_cost":
+        elif base == "total_cost":
             ok &= has_tc
-        base = np.where(has_sp, sp, 0) + np.where(has_tc, tc, 0)
-        day_rate = 0 if self.allowance is None else int(self.allowance["rates"].max())
-        size = (base.astype(float) + c.paid_before[rows] + 2.0 * self.largest / self.S
-                + days.astype(float) * day_rate / self.S * shares)
-        bound = 8.0 * size * np.maximum(days, 1) * self.S * self.K * (len(self.rates) + 4)
+        amount = np.where(has_sp, sp, 0) + np.where(has_tc, tc, 0)
+        size = (amount.astype(float) + c.paid_before[rows] + 2.0 * self.largest / self.S
+                + days.astype(float) * self.day_rate / self.S * shares)
+        bound = 8.0 * size * np.maximum(days, 1) * self.S * self.K * (self.bands + 4)
         return ok & (bound < _SAFE)
 
     def compute(self, c: ClaimColumns, rows: np.ndarray):
         """Exact amounts of valid rows: (amount_fen, cap_part_fen, parts numerators (m, 3), denominator)."""
-        S, K = self.S, self.K
-        days = c.days[rows]
-        covered = np.where(c.has_covered_days[rows], c.covered_days[rows], days)
-        first = c.first_stay[rows]
-        prorated = (covered < days) if self.prorate else np.zeros(len(rows), bool)
-        Q = np.where(prorated, days, 1)                    # values before the bands are over Q*S
-        QK = Q * K                                         # values after the bands are over Q*S*K
-        allowance_days = np.where(prorated, covered, days)
-        zero = np.zeros(len(rows), np.int64)
-        if self.base == "none":
-            amount = zero
-        else:
-            base = c.self_pay[rows] if self.base == "self_pay" else c.total_cost[rows]
-            amount = base * np.where(prorated, covered, 1) * S
-        payable = amount > 0
-        benefit = zero
-        if self.base != "none":
-            if self.gate is not None:
-                shut = amount <= self.gate * Q
-                amount = np.where(shut, 0, amount)
-                payable &= ~shut
-            if self.deduct_first is not None:
-                deduct = np.where(first, self.deduct_first, self.deduct_later)
-                amount = np.maximum(0, amount - deduct * Q)
-                payable &= amount > 0
-            for lower, width, rate in zip(self.lowers, self.widths, self.rates):
-                piece = np.maximum(0, amount - lower * Q)
-                if width is not None:
-                    piece = np.minimum(piece, width * Q)
-                benefit = benefit + piece * rate
-        if self.per_stay is not None:
-            benefit = np.minimum(benefit, self.per_stay * QK)
-        allowance = zero
-        if self.allowance is not None:
-            allowance = self._allowance(c, rows, allowance_days, first) * QK
-            if self.base == "none":
-                payable = allowance > 0
-        room = room_before = None
-        if self.per_period is not None:
-            room = room_before = np.maximum(0, self.per_period - c.paid_before[rows] * S) * QK
-            benefit = np.minimum(benefit, room)
-            if self.includes_allowance:
-                allowance = np.minimum(allowance, room - benefit)
-                room = room - benefit - allowance
-            else:
-                room = room - benefit
-        topup = zero
-        if self.minimum is not None:
-            short = np.maximum(0, self.minimum * QK - benefit - allowance)
-            topup = np.where(payable, short, 0)
-            if room is not None:
-                topup = np.minimum(topup, room)
-        total = benefit + allowance + topup
-        cap_exact = benefit + topup + (allowance if self.includes_allowance else 0)
-        d = QK * self.unit
-        amount_units = (2 * total + d) // (2 * d)
-        cap_units = (2 * cap_exact + d) // (2 * d)
-        over = np.zeros(len(rows), bool)               # rounding up must not break a cap
-        if room_before is not None:
-            over |= cap_units * d > room_before
-        if self.per_stay is not None:                  # per stay: 补助金 only, not the top-up
-            over |= cap_units * d > self.per_stay * QK + topup + (allowance if self.includes_allowance else 0)
-        amount_units = np.where(over, total // d, amount_units)
-        cap_units = np.where(over, cap_exact // d, cap_units)
-        parts = np.stack([benefit, allowance, topup], axis=1)
-        return amount_units * self.unit_fen, cap_units * self.unit_fen, parts, QK * S * 100
+        run = _Rows(c, rows)
+        for block in self.plan.blocks:
+            _STEPS[type(block)](self, run, block)
+        return run.result
 
-    def _allowance(self, c: ClaimColumns, rows, days, first) -> np.ndarray:
-        """Allowance in fen x S."""
-        a = self.allowance
-        counted = np.maximum(0, days - a["waiting"])
-        if a["buckets"]:
-            left = np.ones(len(rows), bool)
-            for upto, paid in a["buckets"]:
-                hit = left if upto is None else left & (counted <= upto)
-                counted = np.where(hit, np.minimum(counted, paid), counted)
-                left &= ~hit
-        if a["max_days"] is not None:
-            counted = np.minimum(counted, a["max_days"])
-        if len(a["from_years"]):
-            rate = a["rates"][np.searchsorted(a["from_years"], c.years[rows], side="right") - 1]
-        else:
-            rate = a["rates"][0]
-        amount = counted * rate
-        if a["per_share"]:
-            amount = amount * c.shares[rows]
-        if a["first_stay_only"]:
-            amount = np.where(first, amount, 0)
-        return amount
+
+class _Rows:
+    """Valid rows on their way through the plan. Values before the bands are over Q*S, after
+    them over Q*S*K (Q = the row's days when pro-rated, else 1)."""
+
+    def __init__(self, c: ClaimColumns, rows: np.ndarray):
+        self.c, self.rows = c, rows
+        self.days = c.days[rows]
+        self.first = c.first_stay[rows]
+        zero = np.zeros(len(rows), np.int64)
+        self.Q = self.QK = self.amount = self.benefit = self.allowance = self.topup = zero
+        self.payable = np.zeros(len(rows), bool)
+        self.allowance_days = self.days
+        self.room = self.room_before = self.stay_limit = None
+        self.includes_allowance = False
+        self.result = None
+
+
+def _v_base(v: _Vector, r: _Rows, block: plan.Base) -> None:
+    c, rows = r.c, r.rows
+    covered = np.where(c.has_covered_days[rows], c.covered_days[rows], r.days)
+    prorated = (covered < r.days) if block.prorate else np.zeros(len(rows), bool)
+    r.Q = np.where(prorated, r.days, 1)
+    r.QK = r.Q * v.K
+    r.allowance_days = np.where(prorated, covered, r.days)
+    if block.kind != "none":
+        base = c.self_pay[rows] if block.kind == "self_pay" else c.total_cost[rows]
+        r.amount = base * np.where(prorated, covered, 1) * v.S
+    r.payable = r.amount > 0
+
+
+def _v_gate(v: _Vector, r: _Rows, block: plan.Gate) -> None:
+    shut = r.amount <= v.pick(block.threshold, "起付门槛") * r.Q
+    r.amount = np.where(shut, 0, r.amount)
+    r.payable &= ~shut
+
+
+def _v_deductible(v: _Vector, r: _Rows, block: plan.Deductible) -> None:
+    first = v.pick(block.first, "起付额")
+    later = first if block.later is None else v.pick(block.later, "起付额")
+    r.amount = np.maximum(0, r.amount - np.where(r.first, first, later) * r.Q)
+    r.payable &= r.amount > 0
+
+
+def _v_bands(v: _Vector, r: _Rows, block: plan.Bands) -> None:
+    lower = 0
+    for band in block.brackets:
+        piece = np.maximum(0, r.amount - lower * r.Q)
+        if band.upto is not None:
+            piece = np.minimum(piece, (v.fen(band.upto) - lower) * r.Q)
+            lower = v.fen(band.upto)
+        r.benefit = r.benefit + piece * int(band.rate * v.K)
+
+
+def _v_stay_cap(v: _Vector, r: _Rows, block: plan.StayCap) -> None:
+    r.stay_limit = v.pick(block.amount, "单次封顶") * r.QK
+    r.includes_allowance = block.includes_allowance
+    r.benefit = np.minimum(r.benefit, r.stay_limit)
+
+
+def _v_allowance(v: _Vector, r: _Rows, block: plan.DayAllowance) -> None:
+    rule = block.rule
+    counted = np.maximum(0, r.allowance_days - rule.waiting_days)
+    left = np.ones(len(r.rows), bool)
+    for bucket in rule.buckets or ():
+        hit = left if bucket.upto_days is None else left & (counted <= bucket.upto_days)
+        counted = np.where(hit, np.minimum(counted, bucket.paid_days), counted)
+        left &= ~hit
+    if rule.max_days is not None:
+        counted = np.minimum(counted, rule.max_days)
+    rates = np.array([v.fen(x) for x in _day_rates(rule, v._decimal)], np.int64)
+    if rule.rate_by_years is not None:
+        starts = np.array([x.from_years for x in rule.rate_by_years], np.int64)
+        rate = rates[np.searchsorted(starts, r.c.years[r.rows], side="right") - 1]
+    else:
+        rate = rates[0]
+    amount = counted * rate
+    if rule.per_share:
+        amount = amount * r.c.shares[r.rows]
+    if rule.first_stay_only:
+        amount = np.where(r.first, amount, 0)
+    r.allowance = amount * r.QK
+    if block.only_income:
+        r.payable = r.allowance > 0
+
+
+def _v_period_cap(v: _Vector, r: _Rows, block: plan.PeriodCap) -> None:
+    limit = v.pick(block.amount, "期内封顶")
+    r.includes_allowance = block.includes_allowance
+    r.room_before = np.maximum(0, limit - r.c.paid_before[r.rows] * v.S) * r.QK
+    r.benefit = np.minimum(r.benefit, r.room_before)
+    if block.includes_allowance:
+        r.allowance = np.minimum(r.allowance, r.room_before - r.benefit)
+        r.room = r.room_before - r.benefit - r.allowance
+    else:
+        r.room = r.room_before - r.benefit
+
+
+def _v_minimum(v: _Vector, r: _Rows, block: plan.Minimum) -> None:
+    short = np.maximum(0, v.pick(block.amount, "保底金额") * r.QK - r.benefit - r.allowance)
+    r.topup = np.where(r.payable, short, 0)
+    if r.room is not None:
+        r.topup = np.minimum(r.topup, r.room)
+
+
+def _v_rounding(v: _Vector, r: _Rows, block: plan.Rounding) -> None:
+    counted = r.allowance if r.includes_allowance else 0
+    total = r.benefit + r.allowance + r.topup
+    cap_exact = r.benefit + r.topup + counted
+    d = r.QK * v.unit
+    amount_units = (2 * total + d) // (2 * d)
+    cap_units = (2 * cap_exact + d) // (2 * d)
+    over = np.zeros(len(r.rows), bool)               # rounding up must not break a cap
+    if r.room_before is not None:
+        over |= cap_units * d > r.room_before
+    if r.stay_limit is not None:                     # per stay: 补助金 only, not the top-up
+        over |= cap_units * d > r.stay_limit + r.topup + counted
+    amount_units = np.where(over, total // d, amount_units)
+    cap_units = np.where(over, cap_exact // d, cap_units)
+    parts = np.stack([r.benefit, r.allowance, r.topup], axis=1)
+    r.result = amount_units * v.unit_fen, cap_units * v.unit_fen, parts, r.QK * v.S * 100
+
+
+_STEPS = {plan.Base: _v_base, plan.Gate: _v_gate, plan.Deductible: _v_deductible, plan.Bands: _v_bands,
+          plan.StayCap: _v_stay_cap, plan.DayAllowance: _v_allowance, plan.PeriodCap: _v_period_cap,
+          plan.Minimum: _v_minimum, plan.Rounding: _v_rounding}
 
 
 # ------------------------------------------------------------------ entry point
@@ -484,15 +493,15 @@ def subsidy_columns(policy: Policy, claims: ClaimColumns) -> SubsidyColumns:
     slow = [i for i in claims.scalar if not out.blank[i]]
     for category, rows in groups:
         try:
-            plan = _Plan.build(policy, category)
+            vector = _Vector(policy, category)
         except (_Unsupported, MutualAidError):
             slow.extend(rows.tolist())
             continue
-        fast = plan.fast_rows(claims, rows)
+        fast = vector.fast_rows(claims, rows)
         slow.extend(rows[~fast].tolist())
         rows = rows[fast]
         if len(rows):
-            amount, cap_part, parts, den = plan.compute(claims, rows)
+            amount, cap_part, parts, den = vector.compute(claims, rows)
             out.amount_fen[rows], out.cap_part_fen[rows] = amount, cap_part
             out.parts_num[rows], out.parts_den[rows] = parts, den
     for i in slow:

@@ -23,6 +23,7 @@ from fractions import Fraction
 from ..errors import InputError, NotConfiguredError
 from .dates import enrolment_problem
 from .idcard import age_on, normalize_id
+from . import plan
 from .money import round_down, round_half_up, yuan
 from .policy import Allowance, Policy, by_category, normalize_category
 
@@ -125,12 +126,7 @@ def _check_stay(policy: Policy, stay: Stay) -> int:
     return covered
 
 
-def _bands(policy: Policy, amount: Fraction, lines: _Explain) -> Fraction:
-    bands = policy.subsidy.bands
-    if bands is None:
-        raise NotConfiguredError(
-            f"本期未配置补助分段比例（方案 {policy.id}：{policy.name}）；请在方案文件中补充 [subsidy.bands]"
-        )
+def _bands(bands: plan.Bands, amount: Fraction, lines: _Explain) -> Fraction:
     total, lower = ZERO, Fraction(0)
     parts, short = [], []
     for band in bands.brackets:
@@ -196,134 +192,180 @@ def _allowance(policy: Policy, block: Allowance, stay: Stay, days: int, lines: _
     return amount
 
 
-def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
-    """The amount payable for one stay, with its explanation."""
-    rules = policy.require("subsidy", "补助规则")
-    covered = _check_stay(policy, stay)
-    lines = _Explain()
-    lines.add(f"方案：{policy.title}", policy.id)
+@dataclass
+class _Run:
+    """One stay on its way through the plan: the exact amounts so far and the explanation."""
 
-    if rules.base == "self_pay":
+    policy: Policy
+    stay: Stay
+    covered: int
+    lines: _Explain
+    base: Fraction = ZERO
+    base_name: str = ""
+    amount: Fraction = ZERO          # the base after gate and deductible
+    allowance_days: int = 0
+    payable: bool = False            # the minimum top-up applies only to a claim with something to subsidise
+    benefit: Fraction = ZERO
+    allowance: Fraction = ZERO
+    topup: Fraction = ZERO
+    per_stay: Fraction | None = None
+    includes_allowance: bool = False
+    room: Fraction | None = None
+    room_before: Fraction | None = None
+    result: SubsidyResult | None = None
+
+    def pick(self, value, what: str) -> Fraction:
+        return Fraction(by_category(value, self.stay.category, what, self.policy.id))
+
+
+def _base(run: _Run, block: plan.Base) -> None:
+    stay = run.stay
+    if block.kind == "self_pay":
         if stay.self_pay is None:
             raise InputError("本方案按自付费用计算，请填写自付费用", argument="self_pay")
-        base, base_name = Fraction(stay.self_pay), "自付费用"
-    elif rules.base == "total_cost":
+        run.base, run.base_name = Fraction(stay.self_pay), "自付费用"
+    elif block.kind == "total_cost":
         if stay.total_cost is None:
             raise InputError("本方案按住院总费用计算，请填写总费用（total_cost）", argument="total_cost")
-        base, base_name = Fraction(stay.total_cost), "住院总费用"
+        run.base, run.base_name = Fraction(stay.total_cost), "住院总费用"
+    if run.base_name:
+        run.lines.add(f"{run.base_name} {yuan(run.base)} 元，住院 {stay.days} 天")
     else:
-        base, base_name = ZERO, ""
-    if base_name:
-        lines.add(f"{base_name} {yuan(base)} 元，住院 {stay.days} 天")
-    else:
-        lines.add(f"住院 {stay.days} 天（本方案只有住院补贴）")
-
-    allowance_days = stay.days
-    if covered < stay.days:
-        if rules.prorate:
-            factor = Fraction(covered, stay.days)
-            base *= factor
-            allowance_days = covered
-            lines.add(
-                f"跨保障期：期内 {covered} 天 / 共 {stay.days} 天，{base_name or '计算'}按比例折算为 {yuan(base)}（{rules.source}）",
-                f"期内{covered}/{stay.days}天折算{base_name}{_num(base)}",
+        run.lines.add(f"住院 {stay.days} 天（本方案只有住院补贴）")
+    run.allowance_days = stay.days
+    if run.covered < stay.days:
+        if block.prorate:
+            run.base *= Fraction(run.covered, stay.days)
+            run.allowance_days = run.covered
+            run.lines.add(
+                f"跨保障期：期内 {run.covered} 天 / 共 {stay.days} 天，{run.base_name or '计算'}按比例折算为 "
+                f"{yuan(run.base)}（{block.source}）",
+                f"期内{run.covered}/{stay.days}天折算{run.base_name}{_num(run.base)}",
             )
         else:
-            lines.add(f"期内 {covered} 天 / 共 {stay.days} 天：本方案不按天数折算")
-    payable = base > 0  # the minimum top-up applies only to a claim with something to subsidise
+            run.lines.add(f"期内 {run.covered} 天 / 共 {stay.days} 天：本方案不按天数折算")
+    run.payable = run.base > 0
+    run.amount = run.base
 
-    benefit = ZERO
-    if rules.base != "none":
-        amount = base
-        if rules.gate is not None:
-            threshold = Fraction(by_category(rules.gate.threshold, stay.category, "起付门槛", policy.id))
-            if amount <= threshold:
-                lines.add(f"{base_name} 未超过 {yuan(threshold)}，不予补助（{rules.gate.source}）", f"未超过门槛{_num(threshold)}")
-                amount, payable = ZERO, False
-            else:
-                lines.add(f"{base_name} 超过 {yuan(threshold)}，全额按比例计算（{rules.gate.source}）", f"超过门槛{_num(threshold)}")
-        if rules.deductible is not None and amount > 0:
-            value = rules.deductible.first_stay
-            if not stay.first_stay and rules.deductible.later_stay is not None:
-                value = rules.deductible.later_stay
-            deduct = Fraction(by_category(value, stay.category, "起付额", policy.id))
-            which = "" if rules.deductible.later_stay is None else ("（首次住院）" if stay.first_stay else "（再次住院）")
-            lines.add(
-                f"扣除起付额{which} {yuan(deduct)}，计算基数 {yuan(max(ZERO, amount - deduct))}（{rules.deductible.source}）",
-                f"扣起付{_num(deduct)}",
-            )
-            amount = max(ZERO, amount - deduct)
-            payable = payable and amount > 0
-        benefit = _bands(policy, amount, lines) if amount > 0 else ZERO
-        if amount <= 0 and rules.bands is None:
-            _bands(policy, amount, lines)  # still say the bands are missing
 
-    cap = rules.cap
-    per_stay = None
-    if cap is not None and cap.per_stay is not None:
-        per_stay = Fraction(by_category(cap.per_stay, stay.category, "单次封顶", policy.id))
-        if benefit > per_stay:
-            lines.add(f"单次住院封顶 {yuan(per_stay)}（{cap.source}）", f"单次封顶{_num(per_stay)}")
-            benefit = per_stay
+def _gate(run: _Run, block: plan.Gate) -> None:
+    threshold = run.pick(block.threshold, "起付门槛")
+    if run.amount <= threshold:
+        run.lines.add(f"{run.base_name} 未超过 {yuan(threshold)}，不予补助（{block.source}）", f"未超过门槛{_num(threshold)}")
+        run.amount, run.payable = ZERO, False
+    else:
+        run.lines.add(f"{run.base_name} 超过 {yuan(threshold)}，全额按比例计算（{block.source}）", f"超过门槛{_num(threshold)}")
 
-    allowance = ZERO
-    if rules.allowance is not None:
-        allowance = _allowance(policy, rules.allowance, stay, allowance_days, lines)
-        if rules.base == "none":
-            payable = allowance > 0  # allowance-only schemes: a paid day makes the claim payable
 
-    room = room_before = None
-    if cap is not None and cap.per_period is not None:
-        limit = Fraction(by_category(cap.per_period, stay.category, "期内封顶", policy.id))
-        room = room_before = max(ZERO, limit - Fraction(stay.paid_before))
-        what = "补助金与住院补贴" if cap.includes_allowance else "补助金"
-        capped_benefit = min(benefit, room)
-        capped_allowance = min(allowance, room - capped_benefit) if cap.includes_allowance else allowance
-        text = f"期内封顶 {yuan(limit)}（{what}），已付 {yuan(stay.paid_before)}，剩余 {yuan(room)}"
-        short = None
-        if (capped_benefit, capped_allowance) != (benefit, allowance):
-            reduced = capped_benefit + (capped_allowance if cap.includes_allowance else 0)
-            text += f"，本次减为 {yuan(reduced)}"
-            short = f"封顶余额{_num(room)}，减为{_num(reduced)}"
-        lines.add(f"{text}（{cap.source}）", short)
-        benefit, allowance = capped_benefit, capped_allowance
-        room -= benefit + (allowance if cap.includes_allowance else 0)
+def _deductible(run: _Run, block: plan.Deductible) -> None:
+    if run.amount <= 0:
+        return
+    first = run.stay.first_stay
+    deduct = run.pick(block.later if not first and block.later is not None else block.first, "起付额")
+    which = "" if block.later is None else ("（首次住院）" if first else "（再次住院）")
+    run.lines.add(
+        f"扣除起付额{which} {yuan(deduct)}，计算基数 {yuan(max(ZERO, run.amount - deduct))}（{block.source}）",
+        f"扣起付{_num(deduct)}",
+    )
+    run.amount = max(ZERO, run.amount - deduct)
+    run.payable = run.payable and run.amount > 0
 
-    topup = ZERO
-    if rules.minimum is not None and payable:
-        floor = Fraction(by_category(rules.minimum.amount, stay.category, "保底金额", policy.id))
-        if benefit + allowance < floor:
-            topup = floor - benefit - allowance
-            if room is not None and topup > room:
-                topup = room
-                lines.add(
-                    f"保底 {yuan(floor)}：封顶剩余额度不足，只补 {yuan(topup)}（{rules.minimum.source}）",
-                    f"保底受封顶限制补{_num(topup)}",
-                )
-            else:
-                lines.add(f"合计不足 {yuan(floor)}，补足 {yuan(topup)}（{rules.minimum.source}）", f"保底补足{_num(topup)}")
-    elif rules.minimum is not None and not payable:
-        lines.add("本次无可补助金额，不适用保底")
 
+def _band_step(run: _Run, block: plan.Bands) -> None:
+    if block.brackets is None:
+        raise NotConfiguredError(f"本期未配置补助分段比例（方案 {run.policy.id}：{run.policy.name}）；"
+                                 "请在方案文件中补充 [subsidy.bands]")
+    if run.amount > 0:
+        run.benefit = _bands(block, run.amount, run.lines)
+
+
+def _stay_cap(run: _Run, block: plan.StayCap) -> None:
+    run.per_stay = run.pick(block.amount, "单次封顶")
+    run.includes_allowance = block.includes_allowance
+    if run.benefit > run.per_stay:
+        run.lines.add(f"单次住院封顶 {yuan(run.per_stay)}（{block.source}）", f"单次封顶{_num(run.per_stay)}")
+        run.benefit = run.per_stay
+
+
+def _allowance_step(run: _Run, block: plan.DayAllowance) -> None:
+    run.allowance = _allowance(run.policy, block.rule, run.stay, run.allowance_days, run.lines)
+    if block.only_income:
+        run.payable = run.allowance > 0   # allowance-only schemes: a paid day makes the claim payable
+
+
+def _period_cap(run: _Run, block: plan.PeriodCap) -> None:
+    stay = run.stay
+    limit = run.pick(block.amount, "期内封顶")
+    run.includes_allowance = block.includes_allowance
+    room = run.room_before = max(ZERO, limit - Fraction(stay.paid_before))
+    what = "补助金与住院补贴" if block.includes_allowance else "补助金"
+    capped_benefit = min(run.benefit, room)
+    capped_allowance = min(run.allowance, room - capped_benefit) if block.includes_allowance else run.allowance
+    text = f"期内封顶 {yuan(limit)}（{what}），已付 {yuan(stay.paid_before)}，剩余 {yuan(room)}"
+    short = None
+    if (capped_benefit, capped_allowance) != (run.benefit, run.allowance):
+        reduced = capped_benefit + (capped_allowance if block.includes_allowance else 0)
+        text += f"，本次减为 {yuan(reduced)}"
+        short = f"封顶余额{_num(room)}，减为{_num(reduced)}"
+    run.lines.add(f"{text}（{block.source}）", short)
+    run.benefit, run.allowance = capped_benefit, capped_allowance
+    run.room = room - run.benefit - (run.allowance if block.includes_allowance else 0)
+
+
+def _minimum(run: _Run, block: plan.Minimum) -> None:
+    if not run.payable:
+        run.lines.add("本次无可补助金额，不适用保底")
+        return
+    floor = run.pick(block.amount, "保底金额")
+    if run.benefit + run.allowance >= floor:
+        return
+    run.topup = floor - run.benefit - run.allowance
+    if run.room is not None and run.topup > run.room:
+        run.topup = run.room
+        run.lines.add(f"保底 {yuan(floor)}：封顶剩余额度不足，只补 {yuan(run.topup)}（{block.source}）",
+                      f"保底受封顶限制补{_num(run.topup)}")
+    else:
+        run.lines.add(f"合计不足 {yuan(floor)}，补足 {yuan(run.topup)}（{block.source}）", f"保底补足{_num(run.topup)}")
+
+
+def _rounding(run: _Run, block: plan.Rounding) -> None:
+    benefit, allowance, topup, unit = run.benefit, run.allowance, run.topup, block.unit
+    counted_allowance = allowance if run.includes_allowance else ZERO
     total = benefit + allowance + topup
-    amount = round_half_up(total, rules.rounding_unit)
-    cap_part_exact = benefit + topup + (allowance if cap is not None and cap.includes_allowance else ZERO)
-    cap_part = round_half_up(cap_part_exact, rules.rounding_unit)
-    limits = [] if room_before is None else [room_before]
-    if per_stay is not None:  # the per-stay cap limits 补助金; the top-up is not subject to it
-        limits.append(per_stay + topup + (allowance if cap.includes_allowance else ZERO))
+    amount = round_half_up(total, unit)
+    cap_part_exact = benefit + topup + counted_allowance
+    cap_part = round_half_up(cap_part_exact, unit)
+    limits = [] if run.room_before is None else [run.room_before]
+    if run.per_stay is not None:  # the per-stay cap limits 补助金; the top-up is not subject to it
+        limits.append(run.per_stay + topup + counted_allowance)
     if limits and cap_part > min(limits):
         # rounding up must not break a cap (e.g. whole-yuan rounding next to the limit)
-        amount, cap_part = round_down(total, rules.rounding_unit), round_down(cap_part_exact, rules.rounding_unit)
-        lines.add("四舍五入后将超过封顶余额，改为舍去尾数", "封顶处舍尾")
+        amount, cap_part = round_down(total, unit), round_down(cap_part_exact, unit)
+        run.lines.add("四舍五入后将超过封顶余额，改为舍去尾数", "封顶处舍尾")
     parts = [f"补助金 {yuan(benefit)}"]
-    if rules.allowance is not None:
+    if block.has_allowance:
         parts.append(f"住院补贴 {yuan(allowance)}")
     if topup:
         parts.append(f"保底补足 {yuan(topup)}")
-    unit_text = "元" if rules.rounding_unit == 1 else f"{_num(rules.rounding_unit)} 元"
-    lines.add(f"应付 {yuan(amount)} 元 = {' + '.join(parts)}（四舍五入到 {unit_text}）", f"应付{amount}")
-    return SubsidyResult(amount, cap_part, benefit, allowance, topup, lines.lines, lines.short, lines.bands)
+    unit_text = "元" if unit == 1 else f"{_num(unit)} 元"
+    run.lines.add(f"应付 {yuan(amount)} 元 = {' + '.join(parts)}（四舍五入到 {unit_text}）", f"应付{amount}")
+    lines = run.lines
+    run.result = SubsidyResult(amount, cap_part, benefit, allowance, topup, lines.lines, lines.short, lines.bands)
+
+
+_STEPS = {plan.Base: _base, plan.Gate: _gate, plan.Deductible: _deductible, plan.Bands: _band_step,
+          plan.StayCap: _stay_cap, plan.DayAllowance: _allowance_step, plan.PeriodCap: _period_cap,
+          plan.Minimum: _minimum, plan.Rounding: _rounding}
+
+
+def compute_subsidy(policy: Policy, stay: Stay) -> SubsidyResult:
+    """The amount payable for one stay, with its explanation."""
+    steps = plan.compile_plan(policy)
+    run = _Run(policy, stay, _check_stay(policy, stay), _Explain())
+    run.lines.add(f"方案：{policy.title}", policy.id)
+    for block in steps.blocks:
+        _STEPS[type(block)](run, block)
+    return run.result
 
 
 # ---------------------------------------------------------------- fee and eligibility

@@ -28,7 +28,8 @@ from ..rules.idcard import normalize_id
 from ..rules.policy import Policy, get_policy
 from .sheets import (Header, RowWriter, Sheet, fast_workbook, find_header, read_sheets, template_setting,
                      write_atomic)
-from ..rules.values import is_blank, normalize_text, parse_date, parse_text
+from ..rules.values import excel_error, is_blank, normalize_text, parse_date, parse_text
+from .recompute import register_is_template, register_note
 from ..rules.columns import ClaimColumns, SubsidyColumns, subsidy_columns
 from .claim_dates import ClaimDates, derive_dates, read_members
 from .templates import CLAIMS, POLICY_NAME
@@ -86,6 +87,7 @@ class ClaimsResult:
     problems: list[MutualAidError] = field(default_factory=list)
     row_problem: dict[int, str] = field(default_factory=dict)   # position -> reason shown in 问题
     dates: ClaimDates | None = None
+    notes: list[str] = field(default_factory=list)               # once per file, e.g. formulas recomputed
 
     @property
     def total_fen(self) -> int:
@@ -134,9 +136,20 @@ def compute_register(path: Path | str, policy: Policy | str | None = None,
                                        row=sheet.excel_row(rows[position]), column=column))
         row_problem.setdefault(position, reason)
 
+    template = register_is_template(sheet)
+
+    def filled(value) -> bool:   # in a template, an uncalculated 住院天数 formula is not data
+        return not is_blank(value) and not (template and excel_error(value))
+
     rows = [i for i in range(header.row_index + 1, len(sheet.rows))
-            if any(not is_blank(_cell(sheet.rows[i], c)) for c in cols.values())]
+            if any(filled(_cell(sheet.rows[i], c)) for c in cols.values())]
     cells = {key: [_cell(sheet.rows[i], cols[key]) for i in rows] for key in INPUTS}
+    cached_days = list(cells["days"])
+    if template:   # 住院天数 is the template's formula: always what the dates give
+        for position, days in enumerate(cached_days):
+            both = not is_blank(cells["admitted"][position]) and not is_blank(cells["discharged"][position])
+            if both or excel_error(days):
+                cells["days"][position] = ""
     keys: list[str | None] = []
     for position, value in enumerate(cells["id_number"]):
         if is_blank(value):
@@ -199,8 +212,27 @@ def compute_register(path: Path | str, policy: Policy | str | None = None,
             continue  # the dates already say why 住院天数 is missing
         problem(position, error.argument if error.argument in INPUTS else None, error.message)
     problems.sort(key=lambda e: e.row or 0)
-    return ClaimsResult(str(path), sheet, header, policy, rows, cells, keys, first_stay, paid_before, claims,
-                        amounts, problems, row_problem, derived)
+    result = ClaimsResult(str(path), sheet, header, policy, rows, cells, keys, first_stay, paid_before, claims,
+                          amounts, problems, row_problem, derived)
+    if template:
+        note = _formula_note(result, cached_days)
+        if note:
+            result.notes.append(note)
+    return result
+
+
+def _formula_note(result: ClaimsResult, cached_days: list) -> str | None:
+    """Whether the file's own formula results differ from the engine's (said once per file)."""
+    from openpyxl.utils import column_index_from_string
+
+    sheet, amounts = result.sheet, result.amounts
+    cached, computed = {}, {}
+    for key, fen in (("cap_part", amounts.cap_part_fen), ("amount", amounts.amount_fen)):
+        col = column_index_from_string(CLAIMS.letter(key)) - sheet.origin_col
+        cached[key] = [_cell(sheet.rows[i], col) for i in result.rows]
+        computed[key] = ["" if amounts.blank[p] else None if p in amounts.errors else yuan_of_fen(fen[p])
+                         for p in range(len(result.rows))]
+    return register_note(result.file, result.policy, cached_days, result.cells["days"], cached, computed)
 
 
 def _pass(policy: Policy, derived: ClaimDates, claims: ClaimColumns, idx, first_stay, paid_before) -> SubsidyColumns:
@@ -314,4 +346,5 @@ def notes(result: ClaimsResult) -> list[str]:
         "首次住院、已付补助金按同一身份证号在上方各行得出（与模板公式相同），文件中原有的这两列不使用。",
         "住院天数为空时按 出院日期 − 入院日期（至少 1 天）计算。原登记表未被改动。",
         *(result.dates.notes if result.dates else ()),
+        *result.notes,
     ]

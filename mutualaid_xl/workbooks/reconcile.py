@@ -22,9 +22,12 @@ from pathlib import Path
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import mask_id, mask_name, normalize_id
 from .roster import FIELDS
-from .sheets import SPREADSHEET_SUFFIXES, Header, Sheet, find_header, header_key, add_notes_sheet, read_sheets, text_row, write_atomic
+from ..rules.policy import get_policy
+from .recompute import recompute_roster
+from .sheets import (SPREADSHEET_SUFFIXES, Header, Sheet, add_notes_sheet, find_header, header_key, read_sheets,
+                     template_setting, text_row, write_atomic)
 from ..rules.values import is_blank, normalize_text, parse_decimal
-from .templates import NOT_JOINING
+from .templates import NOT_JOINING, POLICY_NAME
 
 MISSING, EXTRA, DUPLICATE_UNITS, DUPLICATE_SAME, AMOUNT, UNIT = (
     "系统缺少", "系统多出", "跨单位重复", "同单位重复", "金额不一致", "单位不一致")
@@ -83,6 +86,7 @@ class Reconciliation:
     units: dict[str, UnitLine] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
     problems: list[MutualAidError] = field(default_factory=list)
+    recomputed: list[str] = field(default_factory=list)      # notes: template formulas recomputed, once per file
 
     def count(self, kind: str) -> int:
         return sum(1 for d in self.differences if d.kind == kind)
@@ -112,12 +116,30 @@ def _unit_above(sheet: Sheet, header: Header) -> str | None:
     return None
 
 
-def read_members(path: Path | str, side: str, problems: list[MutualAidError]) -> list[Member]:
+def _recompute(sheets: list[Sheet], path: Path, notes: list[str]) -> None:
+    """A roster made from the template: its 交费金额 formulas as the policy it names computes them."""
+    policy_id = template_setting(sheets, POLICY_NAME)
+    if policy_id is None:
+        return
+    try:
+        policy = get_policy(str(policy_id))
+    except MutualAidError:
+        return
+    note = recompute_roster(sheets, policy, str(path))
+    if note:
+        notes.append(note)
+
+
+def read_members(path: Path | str, side: str, problems: list[MutualAidError],
+                 notes: list[str] | None = None) -> list[Member]:
     """Members of every roster-like sheet of a file (rosters: 未参 rows left out)."""
     path = Path(path)
     members: list[Member] = []
     found = False
-    for sheet in read_sheets(path, skip_hidden=True):
+    sheets = read_sheets(path, skip_hidden=True)
+    if notes is not None:
+        _recompute(sheets, path, notes)
+    for sheet in sheets:
         header = find_header(sheet, FIELDS)
         if sheet.hidden or header is None or "id_number" not in header.columns:
             continue
@@ -190,7 +212,7 @@ def roster_files(paths: list[Path | str]) -> list[Path]:
 def reconcile(rosters: list[Path | str], export: Path | str) -> Reconciliation:
     rosters = roster_files(rosters)
     result = Reconciliation([str(p) for p in rosters], str(export))
-    ours = [m for path in rosters for m in read_members(path, ROSTER_SIDE, result.problems)]
+    ours = [m for path in rosters for m in read_members(path, ROSTER_SIDE, result.problems, result.recomputed)]
     theirs = read_members(export, SYSTEM_SIDE, result.problems)
     by_key: dict[str, tuple[list[Member], list[Member]]] = defaultdict(lambda: ([], []))
     for side, members in ((0, ours), (1, theirs)):
@@ -290,6 +312,7 @@ def write_report(result: Reconciliation, path: Path | str) -> Path | None:
 def notes(result: Reconciliation) -> list[str]:
     lines = [f"系统导出：{Path(result.export_file).name}",
              f"名册：{'、'.join(Path(p).name for p in result.roster_files)}"]
+    lines += result.recomputed
     lines += [f"{kind}：{count} 人，金额差 {fen} 元" for kind, count, fen in summary_rows(result)]
     lines.append("按身份证号匹配（15位旧号升为18位、全角与小写x已统一）；标“未参”的人员不计。身份证号与姓名已打码，"
                  "请按“名册位置”“系统位置”找到原行。")

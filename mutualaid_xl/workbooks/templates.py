@@ -31,7 +31,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..errors import NotConfiguredError
 from ..rules.money import yuan
 from ..files import write_bytes_atomic
+from ..rules.formulas import Params
+from ..rules.member_formulas import NOT_JOINING
 from ..rules.policy import DEFAULT_POLICY_ID, Policy, get_policy, list_policies
+from . import native
+from .native import DETAIL_HINT
 
 TEXT, MONEY, COUNT, RATIO, DATE = "@", "0.00", "0", "0.00%", "yyyy-mm-dd"
 
@@ -115,7 +119,6 @@ _SEX_DIGIT = 'IF(MOD(VALUE(MID(${id_number}{r},%d,1)),2)=1,"男","女")'
 _BIRTH_18 = "DATE(VALUE(MID(${id_number}{r},7,4)),VALUE(MID(${id_number}{r},11,2)),VALUE(MID(${id_number}{r},13,2)))"
 _BIRTH_15 = ("DATE(1900+VALUE(MID(${id_number}{r},7,2)),VALUE(MID(${id_number}{r},9,2)),"
              "VALUE(MID(${id_number}{r},11,2)))")
-NOT_JOINING = "未参"   # 昆冶高专工发〔2015〕10号：不参加的人员填“未参”，但不删除
 _MEMBERSHIP = ("续互", "新参互", NOT_JOINING)
 _YES_NO = "是,否"
 
@@ -197,7 +200,8 @@ CLAIMS = Layout(
                '=IF(${id_number}{r}="","",SUMIFS(${cap_part}${h}:${cap_part}{p},' + _SAME_ID_BEFORE + "))"),
         Column("cap_part", "计入封顶金额", 11, MONEY, _udf("SUBSIDY_CAP_PART")),
         Column("amount", "补助金额", 11, MONEY, _udf("SUBSIDY")),
-        Column("detail", "说明", 40, formula=_udf("SUBSIDY_DETAIL")),
+        Column("detail", "说明", 40, formula='=IF(${id_number}{r}="","",IFERROR(SUBSIDY_DETAIL' + _SUBSIDY_ARGS[:-1]
+               + ',"' + DETAIL_HINT + '"))'),
         Column("note", "备注", 12),
         # Appended (never inserted) so the letters of the columns above stay put.
         Column("settled", "医保结算日期", 11, DATE, check=("date",)),
@@ -219,8 +223,8 @@ CLAIMS = Layout(
 CLAIMS_HELP = (
     "填写说明：每次住院一行，按办理顺序自上而下登记，本表只用于一个保障期。住院天数 = 出院日期 − 入院日期"
     "（与医保结算单一致按夜计，当天入出院计 1 天）；期内天数仅跨保障期住院时填写，留空即等于住院天数；"
-    "首次住院、已付补助金由同一身份证号在上方各行自动得出，不必填写；计入封顶金额、补助金额、说明由"
-    "职工互助函数按“设置”表中的方案计算（需安装职工互助加载项，WPS 用户用 mutualaid claims）。"
+    "首次住院、已付补助金由同一身份证号在上方各行自动得出，不必填写；计入封顶金额、补助金额由公式按"
+    "“设置”表中的方案参数计算（Excel、WPS、LibreOffice 均可，不需要加载项）；说明列需职工互助加载项。"
 )
 
 LEDGER = Layout(
@@ -547,6 +551,9 @@ def _roster(policy: Policy) -> Workbook:
         FormulaRule(formula=[f'OR(LEFT({eligible},3)="不符合",LEFT({eligible},3)="#错误")'], fill=_ALERT_FILL),
     )
     _settings_sheet(wb, policy, with_date=True)
+    params = Params(SETTINGS_SHEET, native.PARAM_FIRST_ROW)
+    native.roster_formulas(wb, policy, ROSTER, DATE_NAME, POLICY_NAME, params)
+    native.write_params(wb, SETTINGS_SHEET, policy, params)
     return wb
 
 
@@ -555,12 +562,15 @@ def _claims(policy: Policy) -> Workbook:
     ws = _list_sheet(wb, CLAIMS)
     _merge(ws, f"A2:{get_column_letter(CLAIMS.width)}2", CLAIMS_HELP, size=9)
     ws.row_dimensions[2].height = 48
-    detail = f"{CLAIMS.letter('amount')}{CLAIMS.first_row}"
+    amount = f"{CLAIMS.letter('amount')}{CLAIMS.first_row}"
     ws.conditional_formatting.add(
-        f"{detail}:{CLAIMS.letter('detail')}{CLAIMS.last_row}",
-        FormulaRule(formula=[f'LEFT(${CLAIMS.letter("detail")}{CLAIMS.first_row},3)="#错误"'], fill=_ALERT_FILL),
+        f"{amount}:{CLAIMS.letter('detail')}{CLAIMS.last_row}",
+        FormulaRule(formula=[f'LEFT(${CLAIMS.letter("amount")}{CLAIMS.first_row},3)="#错误"'], fill=_ALERT_FILL),
     )
     _settings_sheet(wb, policy, with_date=False)
+    params = Params(SETTINGS_SHEET, native.PARAM_FIRST_ROW)
+    native.register_formulas(wb, policy, CLAIMS, POLICY_NAME, params)
+    native.write_params(wb, SETTINGS_SHEET, policy, params)
     return wb
 
 
@@ -775,8 +785,10 @@ def readme_text() -> str:
         "灰底是公式（工作表保护，无密码，可在“审阅”中撤销保护）；白底是填写处。A4 纸，宽表横向，",
         f"按页宽缩放，每页重复表头。名册和登记表预留了 {ROSTER.last_row - ROSTER.first_row + 1} 行公式，"
         "打印前请选中已填写的行，",
-        "打印“选定区域”。职工互助函数（FEE、ELIGIBLE、SUBSIDY…）需要 Excel 加载项，在",
-        "LibreOffice/WPS 中显示 #NAME?（WPS 用户用 mutualaid 命令行）。",
+        "打印“选定区域”。交费金额、资格、计入封顶金额、补助金额是普通公式，Excel、WPS、LibreOffice",
+        "都能计算，不需要加载项：方案参数由 build 写在“设置”表（每行注明文号），中间结果在隐藏工作表",
+        f"“{native.ROSTER_HELPER}”“{native.REGISTER_HELPER}”。只有登记表的“说明”列用加载项函数 SUBSIDY_DETAIL，",
+        f"未安装加载项时显示“{DETAIL_HINT}”。方案的某一块无法写成公式时，build 会说明，该列保留加载项函数。",
         "",
     ]
     notes = _readme_notes()
@@ -794,6 +806,8 @@ def readme_text() -> str:
                 how = "填写"
             elif column.fixed:
                 how = "方案文件给出（锁定）"
+            elif column.key in native.NATIVE_COLUMNS.get(layout.file, ()):
+                how = "普通公式，按“设置”表的方案参数计算（见隐藏工作表）"
             else:
                 how = "`" + layout.formula(column, layout.first_row).replace("|", "\\|") + "`"
             lines.append(f"| {layout.letter(column.key)} | {header} | {column.key} | {how} |")
@@ -822,7 +836,9 @@ def build(directory: Path | str = "workbook_templates", policy_id: str | None = 
         except NotConfiguredError as error:   # e.g. a policy without [targets] has no task table
             results.append((directory / file, f"跳过：{error.message}"))
             continue
-        results.append((directory / file, _write(data, directory / file)))
+        status = _write(data, directory / file)
+        note = native.native_note(policy) if file == CLAIMS.file else None
+        results.append((directory / file, status + (f"；{note}" if note else "")))
     readme = directory / "README.md"
     results.append((readme, _write(readme_text().encode("utf-8"), readme)))
     return results

@@ -11,6 +11,8 @@ from typing import Iterable
 from ...errors import InputError
 from ...rules.policy import Policy, get_policy
 from ...rules.values import is_blank, normalize_text, parse_date, parse_whole
+from ..native import REGISTER_HELPER, ROSTER_HELPER
+from ..recompute import recompute_roster
 from ..sheets import Header, Sheet, blank_header_columns, find_header, header_key
 from .member import MemberRules
 from .model import _LABEL_LOOKUP, ERROR, FIELDS, REQUIRED, WARNING, Problem, RosterResult, _text
@@ -146,9 +148,14 @@ class RosterChecker:
         file = file or (sheets[0].file if sheets else "")
         if file and file not in self.result.files:
             self.result.files.append(file)
+        note = recompute_roster(sheets, self.policy, file)
+        if note:
+            self.add(WARNING, note, file=file)
         found = False
         rosters = []
         for sheet in sheets:
+            if sheet.hidden and sheet.name in (ROSTER_HELPER, REGISTER_HELPER):
+                continue   # the native formulas' helper sheet
             if sheet.hidden:
                 if sheet.rows and any(not is_blank(v) for row in sheet.rows[:50] for v in row):
                     self.add(WARNING, "这是隐藏的工作表，未校验；如是名册请取消隐藏后再校验", sheet)
