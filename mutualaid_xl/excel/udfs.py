@@ -166,8 +166,21 @@ _SUBSIDY_DOCS = {
 }
 
 
-def _subsidy_args(f):
-    for name, doc in reversed(_SUBSIDY_DOCS.items()):
+ARGUMENT_DOCS = {
+    "SUBSIDY": _SUBSIDY_DOCS, "SUBSIDY_DETAIL": _SUBSIDY_DOCS, "SUBSIDY_CAP_PART": _SUBSIDY_DOCS,
+    "FEE": {"category": "人员类别：在职、退休、续互、新参互（可写“在职/续互”）", "policy": "方案编号，如 nm-2021"},
+    "ELIGIBLE": {"id_number": "身份证号（18位或15位）", "category": "人员类别：在职或退休", "on_date": "参互日期",
+                 "policy": "方案编号，如 nm-2021"},
+    "ID_VALID": {"id_number": "身份证号"},
+    "ID_AGE": {"id_number": "身份证号", "on_date": "计算年龄的日期"},
+    "ID_MASK": {"id_number": "身份证号"},
+    "RMB_UPPER": {"amount": "金额（元）"},
+}
+
+
+def _worksheet_function(f):
+    """Declared to xlwings: every argument may be a range (ndim=2), with its Chinese description."""
+    for name, doc in reversed(ARGUMENT_DOCS[f.__name__].items()):
         f = xw.arg(name, ndim=2, doc=doc)(f)
     return xw.func(category=CATEGORY)(f)
 
@@ -208,30 +221,28 @@ def _subsidy_column(pick_fen, values: dict) -> list:
     return out
 
 
-@_subsidy_args
+@_worksheet_function
 def SUBSIDY(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
             total_cost=None, shares=1):
     """职工互助：一次住院的应付金额（补助金+住院补贴，含保底与封顶），按方案四舍五入到分。"""
     return _subsidy_cells(lambda r: float(r.amount), locals(), lambda c: c.amount_fen)
 
 
-@_subsidy_args
+@_worksheet_function
 def SUBSIDY_DETAIL(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
                    total_cost=None, shares=1):
     """职工互助：一次住院补助的计算说明（分段、补贴、保底、封顶），参数同 SUBSIDY。"""
     return _subsidy_cells(lambda r: r.summary, locals())
 
 
-@_subsidy_args
+@_worksheet_function
 def SUBSIDY_CAP_PART(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
                      total_cost=None, shares=1):
     """职工互助：本次应付金额中计入期内封顶的部分（用于累计“已付补助金”），参数同 SUBSIDY。"""
     return _subsidy_cells(lambda r: float(r.cap_part), locals(), lambda c: c.cap_part_fen)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("category", ndim=2, doc="人员类别：在职、退休、续互、新参互（可写“在职/续互”）")
-@xw.arg("policy", ndim=2, doc="方案编号，如 nm-2021")
+@_worksheet_function
 def FEE(category, policy=None):
     """职工互助：每人每期应交互助金（按方案的交费标准）。"""
 
@@ -242,11 +253,7 @@ def FEE(category, policy=None):
                     category=category, policy=policy)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号（18位或15位）")
-@xw.arg("category", ndim=2, doc="人员类别：在职或退休")
-@xw.arg("on_date", ndim=2, doc="参互日期")
-@xw.arg("policy", ndim=2, doc="方案编号，如 nm-2021")
+@_worksheet_function
 def ELIGIBLE(id_number, category, on_date, policy=None):
     """职工互助：此人在该日期能否参互；能则 TRUE，否则返回以“不符合”开头的原因。"""
 
@@ -270,8 +277,7 @@ def ELIGIBLE(id_number, category, on_date, policy=None):
     return _columns(column, row, required, id_number=id_number, category=category, on_date=on_date, policy=policy)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号")
+@_worksheet_function
 def ID_VALID(id_number):
     """职工互助：身份证号是否有效；有效为 TRUE，否则返回原因。"""
     def column(values, n):
@@ -281,9 +287,7 @@ def ID_VALID(id_number):
     return _columns(column, lambda id_number: id_problem(id_number) or True, ("id_number",), id_number=id_number)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号")
-@xw.arg("on_date", ndim=2, doc="计算年龄的日期")
+@_worksheet_function
 def ID_AGE(id_number, on_date):
     """职工互助：按身份证号计算在某日的周岁年龄。"""
 
@@ -301,8 +305,7 @@ def ID_AGE(id_number, on_date):
     return _columns(column, row, ("id_number",), id_number=id_number, on_date=on_date)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号")
+@_worksheet_function
 def ID_MASK(id_number):
     """职工互助：公示用的脱敏身份证号（保留前4位和后4位）。"""
     def column(values, n):
@@ -312,8 +315,7 @@ def ID_MASK(id_number):
     return _columns(column, lambda id_number: mask_id(id_number), ("id_number",), id_number=id_number)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("amount", ndim=2, doc="金额（元）")
+@_worksheet_function
 def RMB_UPPER(amount):
     """职工互助：人民币大写金额，如 壹万贰仟叁佰肆拾伍元陆角柒分。"""
 
