@@ -8,6 +8,9 @@ shape. A bad row gives the text "#错误: …" in that row only. A row whose req
 are all empty gives an empty cell, so a formula can cover a whole column with blank rows.
 """
 
+import contextlib
+import gc
+
 import numpy as np
 import xlwings as xw
 
@@ -18,7 +21,7 @@ from ..rules.money import rmb_upper
 from ..rules.policy import get_policy
 from ..rules.values import is_blank, parse_date, parse_decimal, parse_text
 from ..rules.columns import ClaimColumns, stay_from_cells, subsidy_columns
-from ..rules.roster_columns import ages, id_reasons, masked
+from ..rules.roster_columns import ages, invalid_ids, masked
 
 ERROR_PREFIX = "#错误: "
 CATEGORY = "职工互助"  # the group Excel's Insert Function dialog shows them under
@@ -83,10 +86,24 @@ def _columns(column_function, row_function, required: tuple[str, ...], **argumen
         return str(error)
     if shape is None:
         return _one(row_function, required, values)
-    flat = column_function(values, shape[0] * shape[1])
-    if shape[1] == 1:
-        return [[cell] for cell in flat]
-    return [flat[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])]
+    with _no_cycle_collection():
+        flat = column_function(values, shape[0] * shape[1])
+        if shape[1] == 1:
+            return list(map(list, zip(flat)))
+        return [flat[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])]
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """A column call makes a few objects per cell and no reference cycles; without this the cyclic
+    garbage collector would scan the whole heap again and again while it runs."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _broadcast(row_function, required: tuple[str, ...], **arguments):
@@ -281,8 +298,10 @@ def ELIGIBLE(id_number, category, on_date, policy=None):
 def ID_VALID(id_number):
     """职工互助：身份证号是否有效；有效为 TRUE，否则返回原因。"""
     def column(values, n):
-        ids = values["id_number"]
-        return ["" if is_blank(v) else reason or True for v, reason in zip(ids, id_reasons(ids))]
+        ids, out = values["id_number"], [True] * n
+        for i in invalid_ids(ids).tolist():
+            out[i] = "" if is_blank(ids[i]) else id_problem(ids[i]) or True
+        return out
 
     return _columns(column, lambda id_number: id_problem(id_number) or True, ("id_number",), id_number=id_number)
 
@@ -309,8 +328,7 @@ def ID_AGE(id_number, on_date):
 def ID_MASK(id_number):
     """职工互助：公示用的脱敏身份证号（保留前4位和后4位）。"""
     def column(values, n):
-        ids = values["id_number"]
-        return ["" if is_blank(v) else shown for v, shown in zip(ids, masked(ids))]
+        return masked(values["id_number"])
 
     return _columns(column, lambda id_number: mask_id(id_number), ("id_number",), id_number=id_number)
 

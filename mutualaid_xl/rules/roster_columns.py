@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MutualAidError
-from .id_columns import check_ids
+from .id_columns import _fast_valid, check_ids
 from .idcard import mask_id
-from .values import parse_date
+from .values import is_blank, parse_date
 
 _PLACES = np.array([1000, 100, 10, 1], dtype=np.int64)
 
@@ -44,33 +44,52 @@ def _dates(on_dates, n: int) -> tuple[np.ndarray, np.ndarray]:
     return year, monthday, ok
 
 
+def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
+    """(valid, the canonical IDs' characters as an (n, 18) array of code points). ``valid`` false
+    only means the scalar rule must look at that row (its reason, or an ID it still accepts)."""
+    n = len(ids)
+    if all(v.__class__ is str and len(v) == 18 for v in ids):   # the usual column: one array pass
+        return _fast_valid(ids), np.array(ids, dtype="<U18").view(np.uint32).reshape(n, 18)
+    canonical, _ = check_ids(ids)
+    valid = np.fromiter((c is not None for c in canonical), bool, n)
+    texts = np.array([c or "000000000001010000" for c in canonical], dtype="<U18")
+    return valid, texts.view(np.uint32).reshape(n, 18)
+
+
 def ages(ids: list, on_dates) -> tuple[np.ndarray, np.ndarray]:
     """Full years of age (周岁) of each ID on its row's date (``on_dates``: a column, or one cell for all).
 
     ``ok`` is false where the scalar rule (``idcard.age_on`` after ``normalize_id`` and
-    ``parse_date``) would not give an age: an invalid ID, an unreadable date, a birth after the date.
+    ``parse_date``) may not give this age: an invalid ID, an unreadable date, a birth after the date.
     """
-    n = len(ids)
-    canonical, _ = check_ids(ids)
-    ok = np.fromiter((c is not None for c in canonical), bool, n)
-    texts = np.array([c or "000000000001010000" for c in canonical], dtype="<U18")
-    digits = texts.view(np.uint32).reshape(n, 18).astype(np.int64) - 48
-    born_year = digits[:, 6:10] @ _PLACES
-    born_monthday = digits[:, 10:14] @ _PLACES
-    year, monthday, readable = _dates(on_dates, n)
+    valid, codes = _id_codes(ids)
+    digits = codes[:, 6:14].astype(np.int64) - 48
+    born_year = digits[:, 0:4] @ _PLACES
+    born_monthday = digits[:, 4:8] @ _PLACES
+    year, monthday, readable = _dates(on_dates, len(ids))
     age = year - born_year - (monthday < born_monthday)
-    return age, ok & readable & (age >= 0)
+    return age, valid & readable & (age >= 0)
 
 
-def id_reasons(values: list) -> list[str | None]:
-    """None for a valid ID, else the reason ``idcard.id_problem`` gives."""
-    canonical, reasons = check_ids(values)
-    return [None if id18 is not None else reasons[i] for i, id18 in enumerate(canonical)]
+def invalid_ids(ids: list) -> np.ndarray:
+    """Rows whose value the scalar ID check must look at (an invalid ID, or one it must normalise)."""
+    return np.flatnonzero(~_id_codes(ids)[0])
 
 
 def masked(values: list) -> list[str]:
-    """``idcard.mask_id`` of each value; plain 18-character ASCII IDs without spaces are masked
-    by slicing (what mask_id does to them), anything else goes through mask_id itself."""
-    stars = "*" * 10
-    return [v[:4] + stars + v[14:] if v.__class__ is str and len(v) == 18 and v.isascii() and v.isalnum()
-            else mask_id(v) for v in values]
+    """``idcard.mask_id`` of each value ("" for a blank one). Plain 18-character IDs of ASCII
+    letters and digits, which mask_id only cuts (first 4 and last 4 kept), are starred as one
+    array; anything else goes through mask_id itself."""
+    n = len(values)
+    if not n or not all(v.__class__ is str for v in values):
+        return ["" if is_blank(v) else mask_id(v) for v in values]
+    length = np.fromiter(map(len, values), np.int64, n)
+    codes = np.array(values, dtype="<U18").view(np.uint32).reshape(n, 18)
+    upper = codes & ~np.uint32(32)                       # a-z as A-Z
+    plain = (length == 18) & (((codes >= 48) & (codes <= 57)) | ((upper >= 65) & (upper <= 90))).all(axis=1)
+    starred = codes.copy()
+    starred[:, 4:14] = ord("*")
+    out = starred.view("<U18").ravel().tolist()
+    for i in np.flatnonzero(~plain).tolist():
+        out[i] = "" if is_blank(values[i]) else mask_id(values[i])
+    return out
