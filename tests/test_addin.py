@@ -164,6 +164,37 @@ def test_vba_project_has_its_own_name_and_the_expected_modules(parts, macros):
     assert all(code.isascii() for code in macros.values())
 
 
+def _decrypt(hex_text: str) -> tuple[int, int, bytes]:
+    """MS-OVBA 2.4.3.3 data decryption: (version, project key, data)."""
+    data = bytes.fromhex(hex_text)
+    seed, version_enc, key_enc = data[:3]
+    plain1, enc1, enc2, out = seed ^ key_enc, key_enc, version_enc, []
+    for byte_enc in data[3:]:
+        byte = byte_enc ^ ((enc2 + plain1) & 0xFF)
+        out.append(byte)
+        enc2, enc1, plain1 = enc1, byte_enc, byte
+    body = bytes(out[(seed & 6) // 2:])
+    return seed ^ version_enc, seed ^ key_enc, body[4:4 + int.from_bytes(body[:4], "little")]
+
+
+def test_project_id_is_its_own_and_its_protection_fields_decrypt_with_it(parts):
+    def fields(blob):
+        ole = olefile.OleFileIO(io.BytesIO(blob))
+        text = ole.openstream("PROJECT").read().decode("cp1252")
+        ole.close()
+        return dict(re.findall(r'^(ID|CMG|DPB|GC)="([^"]*)"', text, re.M))
+
+    with zipfile.ZipFile(TEMPLATE) as z:
+        template = fields(z.read(VBA_PROJECT))
+    ours = fields(parts[VBA_PROJECT])
+    assert ours["ID"] != template["ID"]
+    for project in (template, ours):   # the decryption is right: it reads the template's fields too
+        key = sum(project["ID"].encode()) & 0xFF
+        assert _decrypt(project["CMG"]) == (2, key, bytes(4))        # not protected
+        assert _decrypt(project["DPB"]) == (2, key, b"\0")           # no password
+        assert _decrypt(project["GC"]) == (2, key, b"\xff")          # visible
+
+
 def test_the_one_dispatcher_passes_the_control_id_to_python(macros, monkeypatch):
     callbacks = [line.strip() for code in macros.values() for line in code.splitlines() if "IRibbonControl" in line]
     assert callbacks == ["Sub OnButton(control As IRibbonControl)"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import uuid
 from dataclasses import dataclass
 
 import olefile
@@ -271,10 +272,28 @@ class Template:
             ole.close()
 
 
-def _project_stream(template: Template, name: str, modules: list[Module]) -> str:
+def encrypt(project_id: str, data: bytes, seed: int) -> str:
+    """MS-OVBA 2.4.3.2 data encryption (CMG, DPB and GC of the PROJECT stream), as hex."""
+    key = sum(project_id.encode("ascii")) & 0xFF
+    version_enc, key_enc = seed ^ 2, seed ^ key
+    out = bytearray([seed, version_enc, key_enc])
+    plain1, enc1, enc2 = key, key_enc, version_enc
+    for byte in bytes((seed & 6) // 2) + struct.pack("<I", len(data)) + data:   # ignored bytes, length, data
+        byte_enc = byte ^ ((enc2 + plain1) & 0xFF)
+        out.append(byte_enc)
+        enc2, enc1, plain1 = enc1, byte_enc, byte
+    return out.hex().upper()
+
+
+def _project_stream(template: Template, name: str, modules: list[Module], project_id: str) -> str:
     kinds = {"standard": "Module", "class": "Class", "document": "Document"}
     lines = [f"{kinds[m.kind]}={m.name}" + ("/&H00000000" if m.kind == "document" else "") for m in modules]
-    keep = [line for line in template.project.split("\r\n")
+    seed = sum(project_id.encode()) % 251
+    states = {"CMG": bytes(4), "DPB": bytes(1), "GC": bytes([0xFF])}   # not protected, no password, visible
+    own = {"ID": project_id, **{key: encrypt(project_id, data, seed) for key, data in states.items()}}
+    own = {key: f'"{value}"' for key, value in own.items()}
+    keep = [f"{line.split('=')[0]}={own[line.split('=')[0]]}" if line.split("=")[0] in own else line
+            for line in template.project.split("\r\n")
             if line and not re.match(r"(Module|Class|Document|BaseClass|Package)=", line)]
     at_name = next(k for k, line in enumerate(keep) if line.startswith("Name="))
     workspace = keep.index("[Workspace]")
@@ -299,12 +318,14 @@ def _dir_stream(template: Template, name: str, modules: list[Module]) -> bytes:
 
 def project_bin(template: Template, name: str, modules: list[Module]) -> bytes:
     """``xl/vbaProject.bin`` of a source-only project ``name`` holding ``modules``, with the
-    template's references, code page and settings."""
+    template's references, code page and settings, and an ID of its own (the same for the same
+    name, so builds are reproducible)."""
+    project_id = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:mutualaid_xl:vba:{name}")).upper() + "}"
     names = [m.name for m in modules]
     if len(set(n.upper() for n in names)) != len(names) or not all(re.fullmatch(r"[A-Za-z]\w{0,30}", n) for n in names):
         raise ValueError(f"module names must be unique VBA identifiers: {names}")
     streams = {
-        "PROJECT": _project_stream(template, name, modules).encode(template.codepage),
+        "PROJECT": _project_stream(template, name, modules, project_id).encode(template.codepage),
         "PROJECTwm": b"".join(n.encode(template.codepage) + b"\0" + n.encode("utf-16-le") + b"\0\0" for n in names)
         + b"\0\0",
         "VBA/_VBA_PROJECT": template.vba_project[:2] + b"\xff\xff" + template.vba_project[4:7],
