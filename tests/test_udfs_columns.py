@@ -81,8 +81,10 @@ def _ids(rng, n):
         first17 = good[:17]
         wrong = first17 + check_char(str(int(first17[0]) % 9 + 1) + first17[1:])
         old15 = good[:6] + good[8:17] if born.year >= 1900 and born.year < 2000 else good
-        out.append(rng.choice([good] * 6 + [good.lower(), wrong, old15, int(good[:15]), float(good[:15]) * 1000,
-                                None, "", " " + good, good[:17], "#N/A", True]))
+        odd = [good.lower(), wrong, old15, int(good[:15]), float(good[:15]) * 1000, None, "", "  ", " " + good,
+               good[:17], good + "0", "\t" + good[1:], good[:9] + " " + good[10:], good[:17] + "\x00",
+               good.translate(str.maketrans("0123456789", "０１２３４５６７８９")), "#N/A", True]
+        out.append(rng.choice([good] * 6 + odd))
     return out
 
 

@@ -6,6 +6,11 @@ value or a range (a list of rows, as xlwings passes it with ndim=2, or a flat li
 as a column); single values are broadcast over the ranges and the result has the ranges'
 shape. A bad row gives the text "#错误: …" in that row only. A row whose required cells
 are all empty gives an empty cell, so a formula can cover a whole column with blank rows.
+
+A call with ranges computes the whole column at once, converting the cells a column at a
+time: SUBSIDY and SUBSIDY_CAP_PART through the column engine (``rules.columns``), the ID
+functions and ELIGIBLE through ``rules.roster_columns``, FEE once per distinct category. The
+results are, cell for cell, those of calling the function on each row alone (tested).
 """
 
 import contextlib

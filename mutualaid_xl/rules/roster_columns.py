@@ -77,17 +77,16 @@ def invalid_ids(ids: list) -> np.ndarray:
 
 
 def masked(values: list) -> list[str]:
-    """``idcard.mask_id`` of each value ("" for a blank one). Plain 18-character IDs of ASCII
-    letters and digits, which mask_id only cuts (first 4 and last 4 kept), are starred as one
-    array; anything else goes through mask_id itself."""
+    """``idcard.mask_id`` of each value ("" for a blank one). On 18 printable ASCII characters
+    without spaces mask_id only cuts (first 4 and last 4 kept); such texts are starred as one
+    array, anything else goes through mask_id itself."""
     n = len(values)
     if not n or not all(v.__class__ is str for v in values):
         return ["" if is_blank(v) else mask_id(v) for v in values]
-    length = np.fromiter(map(len, values), np.int64, n)
-    codes = np.array(values, dtype="<U18").view(np.uint32).reshape(n, 18)
-    upper = codes & ~np.uint32(32)                       # a-z as A-Z
-    plain = (length == 18) & (((codes >= 48) & (codes <= 57)) | ((upper >= 65) & (upper <= 90))).all(axis=1)
-    starred = codes.copy()
+    codes = np.array(values, dtype="<U19").view(np.uint32).reshape(n, 19)   # a 19th character: too long
+    text = codes[:, :18]
+    plain = (text > 32).all(axis=1) & (text < 127).all(axis=1) & (codes[:, 18] == 0)
+    starred = text.copy()
     starred[:, 4:14] = ord("*")
     out = starred.view("<U18").ravel().tolist()
     for i in np.flatnonzero(~plain).tolist():
