@@ -21,7 +21,10 @@ def _fast_valid(texts: list[str]) -> np.ndarray:
     "let normalize_id decide and say why"."""
     if not texts:
         return np.zeros(0, dtype=bool)
-    codes = np.array(texts, dtype="<U18").view(np.uint32).reshape(len(texts), 18)
+    try:   # one byte a character when all are ASCII, else code points
+        codes = np.array(texts, dtype="S18").view(np.uint8).reshape(len(texts), 18)
+    except UnicodeEncodeError:
+        codes = np.array(texts, dtype="<U18").view(np.uint32).reshape(len(texts), 18)
     digits = codes[:, :17].astype(np.int32) - 48
     ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
     d = np.where(ok[:, None], digits, 0)

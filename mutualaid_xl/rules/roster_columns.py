@@ -73,7 +73,9 @@ def ages(ids: list, on_dates) -> tuple[np.ndarray, np.ndarray]:
 
 def invalid_ids(ids: list) -> np.ndarray:
     """Rows whose value the scalar ID check must look at (an invalid ID, or one it must normalise)."""
-    return np.flatnonzero(~_id_codes(ids)[0])
+    if all(v.__class__ is str and len(v) == 18 for v in ids):
+        return np.flatnonzero(~_fast_valid(ids))
+    return np.array(sorted(check_ids(ids)[1]), dtype=np.int64)
 
 
 def masked(values: list) -> list[str]:
