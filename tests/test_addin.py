@@ -12,10 +12,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-import lxml.etree as etree
 import olefile
 import pytest
 from fake_book import FakeBook
+from lxml import etree
 from typer.testing import CliRunner
 
 from mutualaid_xl import udfs
@@ -23,7 +23,15 @@ from mutualaid_xl.cli import app
 from mutualaid_xl.excel import addin as addin_build
 from mutualaid_xl.excel import ribbon, vba
 from mutualaid_xl.excel import udfs as excel_udfs
-from mutualaid_xl.excel.addin import ADDIN_FILE, BUTTONS, CALLBACK, CUSTOM_UI, OLD_ADDINS, TEMPLATE, VBA_PROJECT
+from mutualaid_xl.excel.addin import (
+    ADDIN_FILE,
+    BUTTONS,
+    CALLBACK,
+    CUSTOM_UI,
+    OLD_ADDINS,
+    TEMPLATE,
+    VBA_PROJECT,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO_ADDIN = ROOT / "addin"
@@ -182,7 +190,7 @@ def test_project_id_is_its_own_and_its_protection_fields_decrypt_with_it(parts):
         ole = olefile.OleFileIO(io.BytesIO(blob))
         text = ole.openstream("PROJECT").read().decode("cp1252")
         ole.close()
-        return dict(re.findall(r'^(ID|CMG|DPB|GC)="([^"]*)"', text, re.M))
+        return dict(re.findall(r'^(ID|CMG|DPB|GC)="([^"]*)"', text, re.MULTILINE))
 
     with zipfile.ZipFile(TEMPLATE) as z:
         template = fields(z.read(VBA_PROJECT))
@@ -202,7 +210,7 @@ def test_the_one_dispatcher_passes_the_control_id_to_python(macros, monkeypatch)
     pressed = []
     monkeypatch.setattr(ribbon, "run_button", lambda control_id, book=None: pressed.append(control_id))
     for button in BUTTONS:   # the Python text VBA builds for this button, run as RunPython would
-        exec(call[1] + button.id + call[2], {})
+        exec(call[1] + button.id + call[2], {})  # noqa: S102 - our own VBA string, as RunPython runs it
     assert pressed == [b.id for b in BUTTONS]
 
 
@@ -216,7 +224,7 @@ def test_every_worksheet_function_has_a_wrapper_in_the_addin(macros):
         args = ", ".join(p.name for p in params)
         assert (f'{name} = XLPy.CallUDF("mutualaid_xl.udfs", "{name}", Array({args}), ActiveWorkbook, '
                 f"Application.Caller)") in code
-    assert len(re.findall(r"^Function ", code, re.M)) == len(udfs.__all__)
+    assert len(re.findall(r"^Function ", code, re.MULTILINE)) == len(udfs.__all__)
 
 
 def test_function_descriptions_decode_to_the_chinese_docs(macros):

@@ -13,7 +13,15 @@ import random
 import pytest
 
 from mutualaid_xl.rules.idcard import check_char
-from mutualaid_xl.udfs import ELIGIBLE, FEE, ID_AGE, ID_MASK, ID_VALID, SUBSIDY, SUBSIDY_CAP_PART
+from mutualaid_xl.udfs import (
+    ELIGIBLE,
+    FEE,
+    ID_AGE,
+    ID_MASK,
+    ID_VALID,
+    SUBSIDY,
+    SUBSIDY_CAP_PART,
+)
 from mutualaid_xl.workbooks.synthetic import fake_id
 
 ROWS = 1500

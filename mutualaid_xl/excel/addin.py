@@ -162,7 +162,7 @@ def _registration(functions: dict) -> list[str]:
 
 
 def functions_module() -> str:
-    from . import udfs   # Excel calls them as mutualaid_xl.udfs, which re-exports these
+    from . import udfs  # Excel calls them as mutualaid_xl.udfs, which re-exports these
 
     functions = {name: getattr(udfs, name) for name in udfs.__all__}
     lines = [f'Attribute VB_Name = "{FUNCTIONS_MODULE}"',

@@ -54,8 +54,10 @@ def _shape_of(value):
 
 def _flat(value, shape) -> list:
     """A range's cells row by row."""
+    if not isinstance(value[0], (list, tuple)):   # a flat list taken as a column
+        return list(value)
     if shape[1] == 1:
-        return [row[0] if isinstance(row, (list, tuple)) else row for row in value]
+        return [row[0] for row in value]
     return [cell for row in value for cell in row]
 
 

@@ -322,7 +322,7 @@ def project_bin(template: Template, name: str, modules: list[Module]) -> bytes:
     name, so builds are reproducible)."""
     project_id = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:mutualaid_xl:vba:{name}")).upper() + "}"
     names = [m.name for m in modules]
-    if len(set(n.upper() for n in names)) != len(names) or not all(re.fullmatch(r"[A-Za-z]\w{0,30}", n) for n in names):
+    if len({n.upper() for n in names}) != len(names) or not all(re.fullmatch(r"[A-Za-z]\w{0,30}", n) for n in names):
         raise ValueError(f"module names must be unique VBA identifiers: {names}")
     streams = {
         "PROJECT": _project_stream(template, name, modules, project_id).encode(template.codepage),
