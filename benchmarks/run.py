@@ -6,10 +6,11 @@
     python benchmarks/run.py --quick --claims-rows 200000     # the claims writer at full size only
 
 Measured in one run: reading a roster (python-calamine vs openpyxl), validating it, SUBSIDY
-over as many claims vectorised vs row by row, filling the summary and ledger for the units,
-rendering approval forms, converting documents to PDF, `mutualaid claims` on a register
-(in its own process, with its peak memory) against a bare python-calamine read plus a
-bare xlsxwriter write of the same cells, and peak memory. Row by row SUBSIDY
+over as many claims vectorised vs row by row, the worksheet functions (udfs) over one range of
+up to 100,000 rows vs called cell by cell on the same cells (every result compared), filling
+the summary and ledger for the units, rendering approval forms, converting documents to PDF,
+`mutualaid claims` on a register (in its own process, with its peak memory) against a bare
+python-calamine read plus a bare xlsxwriter write of the same cells, and peak memory. Row by row SUBSIDY
 is timed on a sample (``--scalar-rows``) and scaled to the full count; the sample's
 amounts are also checked against the vectorised ones, so a wrong fast path fails the run.
 Not a timed test: it reports, it does not judge.
@@ -245,6 +246,66 @@ def claims_part(table: Table, rows: int, work: Path) -> None:
                   f"{cpu / (read_cpu + write_cpu):.2f} 倍；峰值内存 {memory:,.0f} MB")
 
 
+UDF_ROWS = 100_000          # the worksheet-function comparison: one range of this many rows at most
+
+
+def udf_cells(n: int, seed: int = 3) -> dict:
+    """Cells as xlwings hands a range to a function: numbers as floats, dates as datetimes."""
+    import random
+
+    from mutualaid_xl.workbooks.synthetic import fake_id
+
+    claims = claims_arrays(n, seed)
+    rng = random.Random(seed)
+    on = dt.datetime(2021, 6, 1)
+    born = [dt.date(rng.randrange(1950, 2006), rng.randrange(1, 13), rng.randrange(1, 29)) for _ in range(n)]
+    return {
+        "self_pay": (claims["self_pay"] / 100).tolist(), "days": claims["days"].astype(float).tolist(),
+        "years": claims["years"].astype(float).tolist(), "first_stay": claims["first_stay"].tolist(),
+        "paid_before": (claims["paid_before"] / 100).tolist(),
+        "covered_days": [float(c) if c != d else None for c, d in zip(claims["covered_days"], claims["days"])],
+        "id_number": [fake_id(i, b) if rng.random() > 0.01 else fake_id(i, b)[:17] + "0" for i, b in enumerate(born)],
+        "category": [rng.choice(["在职", "在职", "在职", "退休"]) for _ in range(n)],
+        "on_date": on,
+    }
+
+
+def udf_part(table: Table, rows: int) -> None:
+    """Each worksheet function over one range vs cell by cell (as Excel without ranges would call it).
+    The range call is timed five times (median), the cell-by-cell pass, seconds long, once."""
+    from mutualaid_xl import udfs
+
+    n = min(rows, UDF_ROWS)
+    cells = udf_cells(n)
+    calls = [
+        ("SUBSIDY", ("self_pay", "days", "years", "first_stay", "paid_before"), {"policy": "nm-2021"},
+         {"covered_days": cells["covered_days"]}),
+        ("FEE", ("category",), {"policy": "nm-2021"}, {}),
+        ("ELIGIBLE", ("id_number", "category"), {"on_date": cells["on_date"], "policy": "nm-2021"}, {}),
+        ("ID_VALID", ("id_number",), {}, {}),
+        ("ID_AGE", ("id_number",), {"on_date": cells["on_date"]}, {}),
+        ("ID_MASK", ("id_number",), {}, {}),
+    ]
+    for name, columns, single, keyword_columns in calls:
+        function = getattr(udfs, name)
+        ranges = {k: [[v] for v in cells[k]] for k in columns}
+        ranges.update({k: [[v] for v in column] for k, column in keyword_columns.items()})
+        runs = [timed(function, **ranges, **single) for _ in range(5)]   # tens of ms: a hiccup would dominate
+        together, range_s = runs[0][0], sorted(seconds for _, seconds in runs)[2]
+        names = list(columns) + list(keyword_columns)
+        values = [cells[k] for k in columns] + list(keyword_columns.values())
+
+        def one_by_one():
+            return [[function(**dict(zip(names, row)), **single)] for row in zip(*values)]
+
+        alone, cells_s = timed(one_by_one)
+        same = together == alone
+        table.failed |= not same
+        table.add(f"{name} 区域参数（一次算整列）", f"{n:,} 行", range_s,
+                  f"5 次的中位数；逐格调用 {cells_s:.2f} s，快 {cells_s / range_s:.0f} 倍；"
+                  + ("逐行结果全部一致" if same else "**结果不一致**"))
+
+
 def approval_data(i: int) -> dict:
     from mutualaid_xl.workbooks.synthetic import fake_id, fake_name
     import random
@@ -308,6 +369,7 @@ def main(argv=None) -> int:
         roster_parts(table, rows, work)
         subsidy_part(table, rows, args.scalar_rows)
         claims_part(table, args.claims_rows or min(rows, 20_000 if args.quick else 200_000), work)
+        udf_part(table, rows)
         document_parts(table, forms, pdfs, work)
     table.add("峰值内存", "", f"{peak_memory_mb():,.0f} MB", "本进程 ru_maxrss（不含 LibreOffice 进程）")
     print(f"\n{dt.date.today():%Y-%m-%d}，{machine()}\n")

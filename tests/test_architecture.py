@@ -11,9 +11,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mutualaid_xl"
 # Lower layers never import higher ones. The foundation modules (errors, files) sit below
 # everything; documents are filled from workbook data, so they may import workbooks. The Excel
 # adapter and the web page never import each other; the command line drives them all
-# (`mutualaid addin install`, `mutualaid app`); udfs and buttons are the names Excel imports.
+# (`mutualaid addin install`, `mutualaid app`); udfs is the name Excel imports.
 LAYERS = {"errors": 0, "files": 0, "rules": 1, "workbooks": 2, "documents": 3,
-          "excel": 4, "app": 4, "cli": 5, "udfs": 6, "buttons": 6}
+          "excel": 4, "app": 4, "cli": 5, "udfs": 6}
 ADAPTERS = {"excel", "app"}
 MAX_LINES = 150
 # Known to be over MAX_LINES and being split; remove the entry when it is.

@@ -21,3 +21,6 @@ def test_benchmark_runs_and_prints_the_table():
     assert "| 2,000 笔 |" in run.stdout
     assert "抽样核对 2,000 笔全部一致" in run.stdout     # the fast path agreed with the engine
     assert "未实现" not in run.stdout
+    for name in ("SUBSIDY", "FEE", "ELIGIBLE", "ID_VALID", "ID_AGE", "ID_MASK"):
+        row = next(line for line in table if line.startswith(f"| {name} 区域参数（一次算整列） | 2,000 行 |"))
+        assert "逐行结果全部一致" in row, row    # the range call gave every cell's own result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def _table(title: str, results) -> Table:
 
 @addin_app.command("build")
 def build(directory: Path = typer.Argument(Path("addin"), help="输出目录（默认 addin）")) -> None:
-    """由 xlwings 自带的加载项模板生成职工互助加载项（每个按钮一个 .xlam）和 xlwings.conf。内容未变的文件不动。
+    """由 xlwings 自带的加载项模板生成职工互助加载项 mutualaid_xl.xlam（一个文件，七个按钮，SUBSIDY 等函数）。内容未变的文件不动。
 
     示例：mutualaid addin build addin
     """
@@ -49,7 +48,7 @@ def build(directory: Path = typer.Argument(Path("addin"), help="输出目录（�
 
 @addin_app.command("install")
 def install() -> None:
-    """把职工互助加载项装进 Excel 的启动文件夹（XLSTART），记录本机 Python 的位置，并安装 xlwings 加载项（用于“导入函数”）。
+    """把职工互助加载项 mutualaid_xl.xlam 装进 Excel 的启动文件夹（XLSTART），移走旧版的 7 个加载项，并记录本机 Python 的位置。
 
     只支持 Windows 和 macOS；在其他系统上说明原因并以退出码 2 结束。运行前请关闭 Excel。
 
@@ -58,30 +57,24 @@ def install() -> None:
 
     if sys.platform not in ("win32", "darwin"):
         fail(NOT_SUPPORTED)
-    import xlwings
     from xlwings.cli import get_addin_dir
 
-    from ..excel.addin import BUTTONS, install as install_addin
+    from ..excel.addin import install as install_addin
 
     try:
         startup_dir = Path(get_addin_dir())
     except Exception as error:  # noqa: BLE001 - Excel missing or not startable: explain, no traceback
         fail(f"找不到 Excel 的启动文件夹（XLSTART）：{error}。请确认本机已安装 Microsoft Excel 并能正常打开。")
     try:
-        results = install_addin(startup_dir, Path.home(), Path(xlwings.USER_CONFIG_FILE), sys.executable)
+        results = install_addin(startup_dir, Path.home(), sys.executable)
     except PermissionError as error:
         fail(f"文件被占用，无法写入（{error.filename}）：请先关闭所有 Excel 窗口，再运行 mutualaid addin install。")
     except MutualAidError as error:
         fail(error)
     console.print(_table("已安装职工互助加载项", results))
-    console.print(f"Excel 启动时会自动打开上面 {len(BUTTONS)} 个加载项，合成“职工互助”选项卡；"
-                  f"按钮调用的 Python：{escape(sys.executable)}。")
-    done = subprocess.run([sys.executable, "-m", "xlwings.cli", "addin", "install"], check=False)
-    if done.returncode == 0:
-        console.print("已安装 xlwings 加载项：Excel 中的 xlwings 选项卡有“Import Functions（导入函数）”按钮。")
-    else:
-        console.print("[yellow]xlwings 加载项没有装好[/]：请关闭 Excel 后在命令行运行 xlwings addin install。")
-    console.print("下一步：重新打开 Excel，按 README 的“经办人安装”第四、五步设置“信任中心”并导入函数。")
+    console.print(f"Excel 启动时会自动打开 mutualaid_xl.xlam：“职工互助”选项卡有 7 个按钮，"
+                  f"任何工作簿都可以用 SUBSIDY、FEE、ELIGIBLE 等函数；调用的 Python：{escape(sys.executable)}。")
+    console.print("下一步：重新打开 Excel，按 README 的“经办人安装”第四步检查选项卡和函数。")
 
 
 def register(app: typer.Typer) -> None:

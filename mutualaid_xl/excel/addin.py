@@ -1,25 +1,28 @@
-"""The Excel add-in: built from xlwings' own ribbon add-in template, one small file per button.
+"""The Excel add-in ``mutualaid_xl.xlam``: one file, one VBA project of its own, one ribbon callback.
 
-xlwings' template (``quickstart_addin_ribbon.xlam``) has exactly one ribbon callback,
-``RibbonMyAddin.RunMain``, which ignores which button was pressed and runs
-``import <file name without .xlam>; <that>.main()``. We keep its VBA byte-identical, so the
-only thing that can tell Python which button was pressed is the add-in's file name. Hence one
-add-in per button, named after a Python module (``mutualaid_xl.buttons.validate.xlam`` runs
-``mutualaid_xl.buttons.validate.main()``), whose ``main`` is a handler in ``ribbon.py``. Each
-file declares the same tab and groups by qualified id (``idQ``), so Excel merges the
-buttons into one 职工互助 tab. Only ``customUI/customUI.xml`` differs from the template.
+Built from xlwings' ribbon add-in template (``quickstart_addin_ribbon.xlam``), of which it keeps
+the workbook parts and the VBA modules ``xlwings`` (RunPython, the UDF bridge), ``Dictionary``
+and the document modules. Its VBA project is written anew, as source only (see ``vba.py``):
 
-The VBA reads its settings as project "myaddin": ``%USERPROFILE%\\.myaddin\\myaddin.conf``
-(``~/Library/Containers/com.microsoft.Excel/Data/myaddin.conf`` on macOS), where
-``install`` records the Python interpreter. xlwings' own add-in (Import Functions) reads
-``~/.xlwings/xlwings.conf``, where ``install`` sets ``UDF Modules``.
+- project ``MutualAidXL`` (the template's is ``MyAddin``), its xlwings settings read as
+  ``mutualaid`` (``%USERPROFILE%\\.mutualaid\\mutualaid.conf``, where ``install`` records the
+  Python interpreter);
+- module ``MutualAidRibbon`` with the one ribbon callback ``OnButton(control)``, which passes
+  ``control.Id`` to ``ribbon.run_button``; every button's ``onAction`` names it;
+- module ``MutualAidFunctions``: the worksheet-function wrappers xlwings' ImportPythonUDFsToAddin
+  would write (``XLPy.CallUDF("mutualaid_xl.udfs", …)``), so any open workbook can use
+  ``=SUBSIDY()`` while the add-in is loaded, and the registration of their Chinese descriptions.
+
+The template's ``RibbonMyAddin.RunMain`` is left out. Which button runs which handler: BUTTONS.
 """
 
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import locale
+import shutil
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -29,37 +32,40 @@ from xml.sax.saxutils import quoteattr
 import xlwings
 
 from ..errors import FileFormatError, os_reason
-from ..files import write_bytes_atomic
+from ..files import backup_name, write_bytes_atomic
+from . import vba
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
+ADDIN_FILE = "mutualaid_xl.xlam"
 CUSTOM_UI = "customUI/customUI.xml"
 VBA_PROJECT = "xl/vbaProject.bin"
-CALLBACK = "RibbonMyAddin.RunMain"   # the template's only ribbon callback
-VBA_PROJECT_NAME = "myaddin"         # PROJECT_NAME in the template's VBA: names its config file
+PROJECT_NAME = "MutualAidXL"          # the VBA project's name
+CONF_NAME = "mutualaid"               # PROJECT_NAME in xlwings' VBA module: names its settings file
+RIBBON_MODULE, FUNCTIONS_MODULE = "MutualAidRibbon", "MutualAidFunctions"
+CALLBACK = f"{RIBBON_MODULE}.OnButton"
 UDF_MODULE = "mutualaid_xl.udfs"
 VERSION_FILE = "XLWINGS_VERSION"
-CONF_FILE = "xlwings.conf"
 TAB_LABEL = "职工互助"
-NAMESPACE = "urn:mutualaid_xl"       # shared by all our add-ins: same tab/group ids merge
 GROUPS = {"roster": "名册", "claims": "补助", "documents": "公文", "settings": "设置"}
+KEPT_MODULES = ("ThisWorkbook", "Sheet2", "Dictionary", "xlwings")   # from the template
+# Earlier versions installed one add-in per button; install backs them up and removes them.
+OLD_ADDINS = tuple(f"mutualaid_xl.buttons.{key}.xlam"
+                   for key in ("validate", "fill", "claims", "notice", "application", "seal", "settings"))
 
 
 @dataclass(frozen=True)
 class Button:
-    key: str          # module mutualaid_xl.buttons.<key>, file mutualaid_xl.buttons.<key>.xlam
+    key: str
     label: str
     group: str        # key of GROUPS
     image: str        # imageMso: a built-in Office icon
     tip: str          # supertip shown under the screentip
-    handler: str      # function name in mutualaid_xl.ribbon
+    handler: str      # function name in mutualaid_xl.excel.ribbon
 
     @property
-    def module(self) -> str:
-        return f"mutualaid_xl.buttons.{self.key}"
-
-    @property
-    def file_name(self) -> str:
-        return f"{self.module}.xlam"
+    def id(self) -> str:
+        """The ribbon control id, which OnButton passes to ``ribbon.run_button``."""
+        return f"mutualaid_{self.key}"
 
 
 BUTTONS = (
@@ -82,36 +88,134 @@ BUTTONS = (
 )
 
 
-def custom_ui(button: Button) -> str:
-    """The ribbon XML of one add-in: the shared tab and group, and this add-in's one button."""
-    attrs = {
-        "id": f"mutualaid_{button.key}", "label": button.label, "size": "large", "imageMso": button.image,
-        "screentip": button.label, "supertip": button.tip, "onAction": CALLBACK,
-    }
-    button_xml = " ".join(f"{name}={quoteattr(value)}" for name, value in attrs.items())
+def custom_ui() -> str:
+    """The ribbon XML: the 职工互助 tab, its groups in order, every button calling OnButton."""
+    groups: dict[str, list[str]] = {}
+    for button in BUTTONS:
+        attrs = {
+            "id": button.id, "label": button.label, "size": "large", "imageMso": button.image,
+            "screentip": button.label, "supertip": button.tip, "onAction": CALLBACK,
+        }
+        groups.setdefault(button.group, []).append(
+            "          <button " + " ".join(f"{name}={quoteattr(value)}" for name, value in attrs.items()) + " />\n")
+    body = "".join(f'        <group id="mutualaid_group_{key}" label={quoteattr(GROUPS[key])}>\n'
+                   + "".join(buttons) + "        </group>\n" for key, buttons in groups.items())
     return (
-        '<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui" '
-        f'xmlns:ma={quoteattr(NAMESPACE)}>\n'
+        '<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">\n'
         "  <ribbon>\n    <tabs>\n"
-        f'      <tab idQ="ma:tab" label={quoteattr(TAB_LABEL)}>\n'
-        f'        <group idQ="ma:{button.group}" label={quoteattr(GROUPS[button.group])}>\n'
-        f"          <button {button_xml} />\n"
-        "        </group>\n      </tab>\n    </tabs>\n  </ribbon>\n</customUI>\n"
+        f'      <tab id="mutualaid_tab" label={quoteattr(TAB_LABEL)}>\n{body}      </tab>\n'
+        "    </tabs>\n  </ribbon>\n</customUI>\n"
     )
 
 
-def addin_bytes(button: Button, template: Path = TEMPLATE) -> bytes:
-    """The template with its customUI replaced; every other part (VBA included) copied byte for byte."""
+# ------------------------------------------------------------------ the VBA modules
+
+
+def _vba_text(variable: str, text: str) -> list[str]:
+    """VBA lines setting ``variable`` to ``text``; VBA source stays ASCII (the project's code page
+    is the template's), so Chinese text is spelled as UTF-16 hex and decoded by U()."""
+    hexes = text.encode("utf-16-be").hex().upper()
+    parts = [hexes[i:i + 200] for i in range(0, len(hexes), 200)] or [""]
+    return [f'    {variable} = U("{parts[0]}")'] + [f'    {variable} = {variable} & U("{p}")' for p in parts[1:]]
+
+
+def _wrapper(name: str, function) -> list[str]:
+    """One function as xlwings' ImportPythonUDFsToAddin writes it (udfs.generate_vba_wrapper, add-in case)."""
+    params = list(inspect.signature(function).parameters.values())
+    signature = ", ".join(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name for p in params)
+    args = f"Array({', '.join(p.name for p in params)})"
+    return [
+        f"Function {name}({signature})",
+        '    #If App = "Microsoft Excel" Then',
+        "        If TypeOf Application.Caller Is Range Then On Error GoTo failed",
+        f'        {name} = XLPy.CallUDF("{UDF_MODULE}", "{name}", {args}, ActiveWorkbook, Application.Caller)',
+        "        Exit Function",
+        "    #Else",
+        f'        {name} = XLPy.CallUDF("{UDF_MODULE}", "{name}", {args})',
+        "        Exit Function",
+        "    #End If",
+        "failed:",
+        f"    {name} = Err.Description",
+        "End Function",
+        "",
+    ]
+
+
+def _registration(functions: dict) -> list[str]:
+    """RegisterFunctions: the functions' Chinese descriptions and category for Insert Function.
+    Excel may refuse MacroOptions for an add-in; the functions work without it."""
+    from . import udfs
+
+    lines = ["Sub RegisterFunctions()", "    Dim d As String, c As String", "    Dim a() As String",
+             "    On Error Resume Next", *_vba_text("c", udfs.CATEGORY)]
+    docs = udfs.ARGUMENT_DOCS
+    for name, function in functions.items():
+        params = list(inspect.signature(function).parameters)
+        lines += [*_vba_text("d", (inspect.getdoc(function) or name)[:255]), f"    ReDim a(0 To {len(params) - 1})"]
+        for k, param in enumerate(params):
+            lines += _vba_text(f"a({k})", docs[name].get(param, param)[:255])
+        lines.append(f"    Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{name}\", "
+                     "Description:=d, Category:=c, ArgumentDescriptions:=a")
+    return lines + ["End Sub", "", "Private Function U(hexText As String) As String",
+                    "    Dim i As Long", "    For i = 1 To Len(hexText) Step 4",
+                    '        U = U & ChrW(CLng("&H" & Mid$(hexText, i, 4)))', "    Next i", "End Function", ""]
+
+
+def functions_module() -> str:
+    from . import udfs  # Excel calls them as mutualaid_xl.udfs, which re-exports these
+
+    functions = {name: getattr(udfs, name) for name in udfs.__all__}
+    lines = [f'Attribute VB_Name = "{FUNCTIONS_MODULE}"',
+             "' The worksheet functions of mutualaid_xl.udfs, as xlwings' ImportPythonUDFsToAddin writes them.",
+             "#Const App = \"Microsoft Excel\" 'Adjust when using outside of Excel", ""]
+    for name, function in functions.items():
+        lines += _wrapper(name, function)
+    return "\r\n".join(lines + _registration(functions))
+
+
+def ribbon_module() -> str:
+    return "\r\n".join([
+        f'Attribute VB_Name = "{RIBBON_MODULE}"',
+        "' The one callback of every button on the ribbon tab: Python learns from the id which button it was.",
+        "Sub OnButton(control As IRibbonControl)",
+        '    RunPython "import mutualaid_xl.excel.ribbon as ribbon; ribbon.run_button(\'" & control.Id & "\')"',
+        "End Sub", ""])
+
+
+def vba_modules(template: vba.Template) -> list[vba.Module]:
+    missing = [name for name in KEPT_MODULES if name not in template.modules]
+    xlwings_source = template.modules.get("xlwings", vba.Module("", "", "")).source
+    setting = 'Public Const PROJECT_NAME As String = "myaddin"'
+    if missing or setting not in xlwings_source:
+        raise FileFormatError(f"xlwings 的加载项模板与预期不同（缺少 {missing or setting}）；请安装 xlwings 0.37 版",
+                              file=str(TEMPLATE))
+    kept = {name: template.modules[name] for name in KEPT_MODULES}
+    kept["xlwings"] = vba.Module("xlwings", "standard",
+                                 xlwings_source.replace(setting, setting.replace("myaddin", CONF_NAME)))
+    this = kept["ThisWorkbook"]
+    kept["ThisWorkbook"] = vba.Module(this.name, this.kind, this.source.rstrip("\r\n") + "\r\n"
+                                      "Private Sub Workbook_Open()\r\n    RegisterFunctions\r\nEnd Sub\r\n")
+    return [*kept.values(), vba.Module(RIBBON_MODULE, "standard", ribbon_module()),
+            vba.Module(FUNCTIONS_MODULE, "standard", functions_module())]
+
+
+def addin_bytes(template: Path = TEMPLATE) -> bytes:
+    """The add-in: the template's parts, with our ribbon, our VBA project and the settings sheet renamed."""
     try:
         source = zipfile.ZipFile(template)
     except (OSError, zipfile.BadZipFile) as error:
         reason = os_reason(error) if isinstance(error, OSError) else "不是有效的压缩文件"
         raise FileFormatError(f"读不出 xlwings 的加载项模板（{reason}）；请重新安装 xlwings", file=str(template)) from error
-    out = io.BytesIO()
-    with source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            data = custom_ui(button).encode("utf-8") if info.filename == CUSTOM_UI else source.read(info)
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    with source:
+        template_project = vba.Template.read(source.read(VBA_PROJECT))
+        project = vba.project_bin(template_project, PROJECT_NAME, vba_modules(template_project))
+        replaced = {CUSTOM_UI: custom_ui().encode("utf-8"), VBA_PROJECT: project,
+                    "xl/workbook.xml": source.read("xl/workbook.xml").replace(b'name="_myaddin.conf"',
+                                                                              f'name="_{CONF_NAME}.conf"'.encode())}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                target.writestr(info, replaced.get(info.filename) or source.read(info), compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -149,23 +253,18 @@ def _put(data: bytes, path: Path, backup_dir: Path | None = None) -> str:
 
 
 def build(directory: Path | str = "addin", template: Path = TEMPLATE) -> list[tuple[Path, str]]:
-    """Write one add-in per button and ``xlwings.conf`` into ``directory``; returns (file, outcome)."""
+    """Write the add-in and the xlwings version it was built from into ``directory``; returns (file, outcome)."""
     directory = Path(directory)
-    results = [(directory / b.file_name, _put(addin_bytes(b, template), directory / b.file_name)) for b in BUTTONS]
-    conf = directory / CONF_FILE
-    results.append((conf, _put(conf_text({"UDF Modules": UDF_MODULE}).encode("utf-8"), conf)))
-    import xlwings  # the add-ins carry this version's VBA, which must match the Python package
-
-    version = directory / VERSION_FILE
-    results.append((version, _put(f"{xlwings.__version__}\n".encode("ascii"), version)))
-    return results
+    target, version = directory / ADDIN_FILE, directory / VERSION_FILE
+    return [(target, _put(addin_bytes(template), target)),
+            (version, _put(f"{xlwings.__version__}\n".encode("ascii"), version))]
 
 
-def myaddin_conf_path(home: Path, platform: str = sys.platform) -> Path:
-    """Where the template's VBA (project "myaddin") looks for its user settings."""
+def conf_path(home: Path, platform: str = sys.platform) -> Path:
+    """Where the add-in's xlwings VBA (PROJECT_NAME "mutualaid") reads its user settings."""
     if platform == "darwin":
-        return home / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / f"{VBA_PROJECT_NAME}.conf"
-    return home / f".{VBA_PROJECT_NAME}" / f"{VBA_PROJECT_NAME}.conf"
+        return home / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / f"{CONF_NAME}.conf"
+    return home / f".{CONF_NAME}" / f"{CONF_NAME}.conf"
 
 
 def _merge_conf(path: Path, values: dict[str, str], backup_dir: Path, encoding: str) -> str:
@@ -178,21 +277,32 @@ def _merge_conf(path: Path, values: dict[str, str], backup_dir: Path, encoding: 
     return _put(conf_text(merged).encode(encoding), path, backup_dir)
 
 
-def install(startup_dir: Path, home: Path, xlwings_conf: Path, interpreter: str, platform: str = sys.platform,
-            template: Path = TEMPLATE) -> list[tuple[Path, str]]:
-    """Put the add-ins into Excel's startup folder and record the settings they need.
+def _retire(path: Path, backup_dir: Path) -> str:
+    """Move an old add-in out of XLSTART into the backup folder."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    target = backup_name(backup_dir / path.name)
+    shutil.move(str(path), target)
+    return f"旧加载项已移除（备份为 {target}）"
 
-    Built from the xlwings installed here, so the add-ins' VBA matches the Python package.
-    ``xlwings_conf``: xlwings' user settings file (``xlwings.USER_CONFIG_FILE``). Backups of
-    replaced files go to ``~/.mutualaid/backup``. Returns (file, outcome).
+
+def install(startup_dir: Path, home: Path, interpreter: str, platform: str = sys.platform,
+            template: Path = TEMPLATE) -> list[tuple[Path, str]]:
+    """What ``mutualaid addin install`` does, in this order (the README's clerk steps follow it):
+
+    1. build ``mutualaid_xl.xlam`` from the xlwings installed here (its VBA must match the
+       Python package) and put it into Excel's startup folder ``startup_dir`` (XLSTART);
+    2. move the seven add-ins of earlier versions (``mutualaid_xl.buttons.*.xlam``) out of it;
+    3. record the Python ``interpreter`` in the add-in's settings file (``conf_path``).
+
+    Replaced and removed files are kept in ``~/.mutualaid/backup`` (never in XLSTART, whose
+    every file Excel opens). Returns (file, outcome) per step.
     """
     backup_dir = home / ".mutualaid" / "backup"
-    encoding = conf_encoding(platform)
-    results = [(startup_dir / b.file_name, _put(addin_bytes(b, template), startup_dir / b.file_name, backup_dir))
-               for b in BUTTONS]
-    interpreter_key = "INTERPRETER_MAC" if platform == "darwin" else "INTERPRETER_WIN"
-    conf = myaddin_conf_path(home, platform)
-    results.append((conf, _merge_conf(conf, {interpreter_key: interpreter}, backup_dir, encoding)))
-    settings = {"UDF Modules": UDF_MODULE, interpreter_key: interpreter}
-    results.append((xlwings_conf, _merge_conf(xlwings_conf, settings, backup_dir, encoding)))
+    target = startup_dir / ADDIN_FILE
+    results = [(target, _put(addin_bytes(template), target, backup_dir))]
+    results += [(startup_dir / name, _retire(startup_dir / name, backup_dir))
+                for name in OLD_ADDINS if (startup_dir / name).exists()]
+    key = "INTERPRETER_MAC" if platform == "darwin" else "INTERPRETER_WIN"
+    conf = conf_path(home, platform)
+    results.append((conf, _merge_conf(conf, {key: interpreter}, backup_dir, conf_encoding(platform))))
     return results

@@ -3,7 +3,8 @@
 Each handler takes the workbook (``xw.Book.caller()`` when called from Excel; tests pass a
 fake), calls the same service as the command line and reports back in a Chinese message
 box. A problem the clerk can fix (MutualAidError) becomes a message, never a traceback.
-Which button runs which handler: ``excel.addin.BUTTONS`` and ``mutualaid_xl/buttons/``.
+Every button calls the add-in's one VBA callback, which passes the button's id to
+``run_button``; which id runs which handler: ``excel.addin.BUTTONS``.
 """
 
 from __future__ import annotations
@@ -192,6 +193,17 @@ def _write_report(book, name: str, headers, rows, text_columns: str):
 
 
 # ------------------------------------------------------------------ the buttons
+
+
+def run_button(control_id: str, book=None) -> str:
+    """The ribbon's one entry point: the add-in's ``OnButton`` passes the pressed button's id."""
+    from .addin import BUTTONS
+
+    handler = next((b.handler for b in BUTTONS if b.id == control_id), None)
+    if handler is None:
+        return _alert(_caller(book), f"没有按钮“{control_id}”对应的功能：加载项与已安装的程序版本不一致，"
+                                     f"请关闭 Excel 后重新运行 mutualaid addin install", "按钮")
+    return globals()[handler](book)
 
 
 def validate_roster(book=None) -> str:

@@ -6,10 +6,18 @@ value or a range (a list of rows, as xlwings passes it with ndim=2, or a flat li
 as a column); single values are broadcast over the ranges and the result has the ranges'
 shape. A bad row gives the text "#错误: …" in that row only. A row whose required cells
 are all empty gives an empty cell, so a formula can cover a whole column with blank rows.
+
+A call with ranges computes the whole column at once, converting the cells a column at a
+time: SUBSIDY and SUBSIDY_CAP_PART through the column engine (``rules.columns``), the ID
+functions and ELIGIBLE through ``rules.roster_columns``, FEE once per distinct category. The
+results are, cell for cell, those of calling the function on each row alone (tested).
 """
 
+import contextlib
+import gc
 from decimal import Decimal
 
+import numpy as np
 import xlwings as xw
 
 from ..rules import dates, engine
@@ -18,7 +26,8 @@ from ..rules.idcard import age_on, id_problem, mask_id, normalize_id
 from ..rules.money import rmb_upper
 from ..rules.policy import get_policy
 from ..rules.values import is_blank, parse_bool, parse_date, parse_decimal, parse_text, parse_whole
-from ..rules.columns import stay_from_cells
+from ..rules.columns import ClaimColumns, stay_from_cells, subsidy_columns
+from ..rules.roster_columns import ages, invalid_ids, masked
 
 ERROR_PREFIX = "#错误: "
 CATEGORY = "职工互助"  # the group Excel's Insert Function dialog shows them under
@@ -36,11 +45,78 @@ def _message(error: MutualAidError) -> str:
     return ERROR_PREFIX + where + error.message
 
 
-def _as_grid(value):
-    """A range as a list of rows; None for a single value."""
+def _shape_of(value):
+    """(rows, columns) of a range (a list of rows, or a flat list taken as a column); None for a single value."""
     if not isinstance(value, (list, tuple)):
         return None
-    return [list(row) if isinstance(row, (list, tuple)) else [row] for row in value]
+    if not value:
+        return (0, 0)
+    return (len(value), len(value[0]) if isinstance(value[0], (list, tuple)) else 1)
+
+
+def _flat(value, shape) -> list:
+    """A range's cells row by row."""
+    if not isinstance(value[0], (list, tuple)):   # a flat list taken as a column
+        return list(value)
+    if shape[1] == 1:
+        return [row[0] for row in value]
+    return [cell for row in value for cell in row]
+
+
+class _ShapeMismatch(Exception):
+    pass
+
+
+def _layout(arguments: dict):
+    """The common shape of the ranges among ``arguments`` and the arguments with every range
+    flattened row by row into a list; single values, and 1x1 ranges beside larger ones, stay single values.
+    The shape is None when no argument was a range."""
+    shapes = {name: shape for name, value in arguments.items() if (shape := _shape_of(value)) is not None}
+    values = {k: v for k, v in arguments.items() if k not in shapes}
+    if not shapes:
+        return None, values
+    ragged = [name for name in shapes if isinstance(arguments[name][0] if arguments[name] else None, (list, tuple))
+              and len({len(row) for row in arguments[name]}) > 1]
+    if ragged:
+        raise _ShapeMismatch(ERROR_PREFIX + f"区域 {'、'.join(ragged)} 各行长度不同，请选择一个矩形区域")
+    big = {name: shape for name, shape in shapes.items() if shape != (1, 1)}
+    shape = next(iter(big.values()), (1, 1))
+    if any(s != shape for s in big.values()):
+        detail = "，".join(f"{name} {r}行×{c}列" for name, (r, c) in big.items())
+        raise _ShapeMismatch(ERROR_PREFIX + f"各区域大小不一致（{detail}）")
+    for name, own in shapes.items():
+        cells = [c if c.__class__ is not Decimal else _plain(c) for c in _flat(arguments[name], own)]
+        values[name] = cells if name in big or not big else cells[0]
+    return shape, values
+
+
+def _columns(column_function, row_function, required: tuple[str, ...], **arguments):
+    """Like ``_broadcast``, but a call with ranges computes all rows in one ``column_function(values, n)``
+    (each range a flat list of n cells, single values as they are) returning n results."""
+    try:
+        shape, values = _layout(arguments)
+    except _ShapeMismatch as error:
+        return str(error)
+    if shape is None:
+        return _one(row_function, required, values)
+    with _no_cycle_collection():
+        flat = column_function(values, shape[0] * shape[1])
+        if shape[1] == 1:
+            return list(map(list, zip(flat)))
+        return [flat[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])]
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """A column call makes a few objects per cell and no reference cycles; without this the cyclic
+    garbage collector would scan the whole heap again and again while it runs."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _broadcast(row_function, required: tuple[str, ...], **arguments):
@@ -49,27 +125,42 @@ def _broadcast(row_function, required: tuple[str, ...], **arguments):
     Single values and 1x1 ranges are broadcast; the result is a single value when no
     argument was a range, else a range of the common shape.
     """
-    grids = {name: grid for name, value in arguments.items() if (grid := _as_grid(value)) is not None}
-    scalars = {k: v for k, v in arguments.items() if k not in grids}
-    if not grids:
-        return _one(row_function, required, scalars)
-    ragged = [name for name, grid in grids.items() if len({len(row) for row in grid}) > 1]
-    if ragged:
-        return ERROR_PREFIX + f"区域 {'、'.join(ragged)} 各行长度不同，请选择一个矩形区域"
-    shapes = {name: (len(grid), len(grid[0]) if grid else 0) for name, grid in grids.items()}
-    big = {name: shape for name, shape in shapes.items() if shape != (1, 1)}
-    shape = next(iter(big.values()), (1, 1))
-    if any(s != shape for s in big.values()):
-        detail = "，".join(f"{name} {r}行×{c}列" for name, (r, c) in big.items())
-        return ERROR_PREFIX + f"各区域大小不一致（{detail}）"
-    scalars.update({name: grids.pop(name)[0][0] for name in list(grids) if name not in big})
-    return [
-        [
-            _one(row_function, required, {**scalars, **{k: g[r][c] for k, g in grids.items()}})
-            for c in range(shape[1])
-        ]
-        for r in range(shape[0])
-    ]
+
+    def column(values, n):
+        return [_one(row_function, required, _row(values, i)) for i in range(n)]
+
+    return _columns(column, row_function, required, **arguments)
+
+
+def _row(values: dict, i: int) -> dict:
+    return {k: v[i] if isinstance(v, list) else v for k, v in values.items()}
+
+
+def _codes(column: list) -> np.ndarray:
+    """Each cell's number among the column's distinct cells (1, 1.0 and TRUE count as different)."""
+    seen: dict = {}
+    try:
+        return np.fromiter((seen.setdefault(v if v.__class__ is str else (v.__class__, v), len(seen))
+                            for v in column), np.int64, len(column))
+    except TypeError:  # an unhashable cell: every cell on its own
+        return np.arange(len(column), dtype=np.int64)
+
+
+def _once_per_key(row_function, required, values: dict, n: int, keys: dict | None = None) -> list:
+    """``row_function`` over n rows, called once per distinct combination of the cells. ``keys``
+    may replace a column's cells by integer keys: rows with equal keys must give equal results."""
+    key = np.zeros(n, np.int64)
+    for name, cells in values.items():
+        code = (keys or {}).get(name)
+        if code is None and isinstance(cells, list):
+            code = _codes(cells)
+        if code is not None:
+            _, code = np.unique(code, return_inverse=True)
+            _, key = np.unique(key * (int(code.max(initial=0)) + 1) + code, return_inverse=True)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    results = np.empty(len(first), dtype=object)
+    results[:] = [_one(row_function, required, _row(values, int(i))) for i in first]
+    return results[inverse].tolist()
 
 
 def _plain(value):
@@ -93,6 +184,9 @@ def _one(row_function, required, values):
 
 def _policy(value):
     return get_policy(None if is_blank(value) else parse_text(value, "policy"))
+
+
+DATE_ARGUMENTS = ("admitted", "discharged", "joined", "settled", "applied", "late_ok")
 
 
 def _optional_date(value, argument: str):
@@ -151,26 +245,71 @@ _SUBSIDY_DOCS = {
 }
 
 
-def _subsidy_args(f):
-    for name, doc in reversed(_SUBSIDY_DOCS.items()):
+ARGUMENT_DOCS = {
+    "SUBSIDY": _SUBSIDY_DOCS, "SUBSIDY_DETAIL": _SUBSIDY_DOCS, "SUBSIDY_CAP_PART": _SUBSIDY_DOCS,
+    "FEE": {"category": "人员类别：在职、退休、续互、新参互（可写“在职/续互”）", "policy": "方案编号，如 nm-2021"},
+    "ELIGIBLE": {"id_number": "身份证号（18位或15位）", "category": "人员类别：在职或退休", "on_date": "参互日期",
+                 "policy": "方案编号，如 nm-2021"},
+    "ID_VALID": {"id_number": "身份证号"},
+    "ID_AGE": {"id_number": "身份证号", "on_date": "计算年龄的日期"},
+    "ID_MASK": {"id_number": "身份证号"},
+    "RMB_UPPER": {"amount": "金额（元）"},
+}
+
+
+def _worksheet_function(f):
+    """Declared to xlwings: every argument may be a range (ndim=2), with its Chinese description."""
+    for name, doc in reversed(ARGUMENT_DOCS[f.__name__].items()):
         f = xw.arg(name, ndim=2, doc=doc)(f)
     return xw.func(category=CATEGORY)(f)
 
 
-def _subsidy_cells(pick, arguments: dict):
-    """SUBSIDY-style functions share arguments; ``pick`` takes what to show from the result."""
-    return _broadcast(lambda **v: pick(_subsidy_result(**v)), ("self_pay", "days"), **arguments)
+def _subsidy_cells(pick, arguments: dict, pick_fen=None):
+    """SUBSIDY-style functions share arguments; ``pick`` takes what to show from the result.
+    With ``pick_fen`` (the shown amount from the column engine's SubsidyColumns, in fen), ranges
+    go through the column engine."""
+    required = ("self_pay", "days")
+
+    def row(**v):
+        return pick(_subsidy_result(**v))
+
+    def column(values, n):
+        together = None
+        dated = any(values.get(k) is not None for k in DATE_ARGUMENTS)   # dates: derived row by row
+        if pick_fen is not None and not dated and not isinstance(values["policy"], list):  # several policies too
+            together = _subsidy_column(pick_fen, values)
+        return together or [_one(row, required, _row(values, i)) for i in range(n)]
+
+    return _columns(column, row, required, **arguments)
 
 
-@_subsidy_args
+def _subsidy_column(pick_fen, values: dict) -> list:
+    claims = ClaimColumns.from_cells(**{k: v for k, v in values.items() if k != "policy" and k not in DATE_ARGUMENTS})
+    try:
+        policy = _policy(values["policy"])
+    except MutualAidError as error:
+        return ["" if blank else _message(error) for blank in claims.blank.tolist()]
+    try:
+        result = subsidy_columns(policy, claims)
+    except Exception:  # noqa: BLE001 - a row the engine cannot take: row by row, each row says its own
+        return None
+    out = (pick_fen(result) / 100).tolist()
+    for i in np.flatnonzero(result.blank).tolist():
+        out[i] = ""
+    for i, error in result.errors.items():
+        out[i] = _message(error)
+    return out
+
+
+@_worksheet_function
 def SUBSIDY(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
             total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None, applied=None,
             late_ok=None):
     """职工互助：一次住院的应付金额（补助金+住院补贴，含保底与封顶），按方案四舍五入到分。"""
-    return _subsidy_cells(lambda r: float(r.amount), locals())
+    return _subsidy_cells(lambda r: float(r.amount), locals(), lambda c: c.amount_fen)
 
 
-@_subsidy_args
+@_worksheet_function
 def SUBSIDY_DETAIL(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
                    total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None,
                    applied=None, late_ok=None):
@@ -178,31 +317,26 @@ def SUBSIDY_DETAIL(self_pay, days, years=1, first_stay=True, paid_before=0, poli
     return _subsidy_cells(lambda r: r.summary, locals())
 
 
-@_subsidy_args
+@_worksheet_function
 def SUBSIDY_CAP_PART(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
                      total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None,
                      applied=None, late_ok=None):
     """职工互助：本次应付金额中计入期内封顶的部分（用于累计“已付补助金”），参数同 SUBSIDY。"""
-    return _subsidy_cells(lambda r: float(r.cap_part), locals())
+    return _subsidy_cells(lambda r: float(r.cap_part), locals(), lambda c: c.cap_part_fen)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("category", ndim=2, doc="人员类别：在职、退休、续互、新参互（可写“在职/续互”）")
-@xw.arg("policy", ndim=2, doc="方案编号，如 nm-2021")
+@_worksheet_function
 def FEE(category, policy=None):
     """职工互助：每人每期应交互助金（按方案的交费标准）。"""
 
     def row(category, policy):
         return float(engine.fee_for(_policy(policy), parse_text(category, "category"))[0])
 
-    return _broadcast(row, ("category",), category=category, policy=policy)
+    return _columns(lambda values, n: _once_per_key(row, ("category",), values, n), row, ("category",),
+                    category=category, policy=policy)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号（18位或15位）")
-@xw.arg("category", ndim=2, doc="人员类别：在职或退休")
-@xw.arg("on_date", ndim=2, doc="参互日期")
-@xw.arg("policy", ndim=2, doc="方案编号，如 nm-2021")
+@_worksheet_function
 def ELIGIBLE(id_number, category, on_date, policy=None):
     """职工互助：此人在该日期能否参互；能则 TRUE，否则返回以“不符合”开头的原因。"""
 
@@ -212,38 +346,60 @@ def ELIGIBLE(id_number, category, on_date, policy=None):
         )
         return True if reason is None else reason
 
-    return _broadcast(row, ("id_number", "category"), id_number=id_number, category=category,
-                      on_date=on_date, policy=policy)
+    required = ("id_number", "category")
+
+    def column(values, n):
+        keys = None
+        if isinstance(values["id_number"], list):  # an ID counts only through its validity and age
+            age, ok = ages(values["id_number"], values["on_date"])
+            bad = np.flatnonzero(~ok)
+            age[bad] = -1 - _codes([values["id_number"][i] for i in bad.tolist()])
+            keys = {"id_number": age}
+        return _once_per_key(row, required, values, n, keys)
+
+    return _columns(column, row, required, id_number=id_number, category=category, on_date=on_date, policy=policy)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号")
+@_worksheet_function
 def ID_VALID(id_number):
     """职工互助：身份证号是否有效；有效为 TRUE，否则返回原因。"""
-    return _broadcast(lambda id_number: id_problem(id_number) or True, ("id_number",), id_number=id_number)
+    def column(values, n):
+        ids, out = values["id_number"], [True] * n
+        for i in invalid_ids(ids).tolist():
+            out[i] = "" if is_blank(ids[i]) else id_problem(ids[i]) or True
+        return out
+
+    return _columns(column, lambda id_number: id_problem(id_number) or True, ("id_number",), id_number=id_number)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号")
-@xw.arg("on_date", ndim=2, doc="计算年龄的日期")
+@_worksheet_function
 def ID_AGE(id_number, on_date):
     """职工互助：按身份证号计算在某日的周岁年龄。"""
 
     def row(id_number, on_date):
         return age_on(normalize_id(id_number, "id_number"), parse_date(on_date, "on_date"))
 
-    return _broadcast(row, ("id_number",), id_number=id_number, on_date=on_date)
+    def column(values, n):
+        ids = values["id_number"] if isinstance(values["id_number"], list) else [values["id_number"]] * n
+        age, ok = ages(ids, values["on_date"])
+        out = age.tolist()
+        for i in np.flatnonzero(~ok).tolist():  # the scalar rule says why
+            out[i] = _one(row, ("id_number",), _row(values, i))
+        return out
+
+    return _columns(column, row, ("id_number",), id_number=id_number, on_date=on_date)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("id_number", ndim=2, doc="身份证号")
+@_worksheet_function
 def ID_MASK(id_number):
     """职工互助：公示用的脱敏身份证号（保留前4位和后4位）。"""
-    return _broadcast(lambda id_number: mask_id(id_number), ("id_number",), id_number=id_number)
+    def column(values, n):
+        return masked(values["id_number"])
+
+    return _columns(column, lambda id_number: mask_id(id_number), ("id_number",), id_number=id_number)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("amount", ndim=2, doc="金额（元）")
+@_worksheet_function
 def RMB_UPPER(amount):
     """职工互助：人民币大写金额，如 壹万贰仟叁佰肆拾伍元陆角柒分。"""
 

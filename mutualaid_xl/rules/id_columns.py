@@ -10,7 +10,7 @@ from . import idcard
 from .idcard import normalize_id
 
 
-_WEIGHTS = np.array(idcard.WEIGHTS, dtype=np.int64)
+_WEIGHTS = np.array(idcard.WEIGHTS, dtype=np.int32)
 _CHECK = np.array([ord(c) for c in idcard.CHECK_CHARS], dtype=np.int64)
 _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 
@@ -21,13 +21,16 @@ def _fast_valid(texts: list[str]) -> np.ndarray:
     "let normalize_id decide and say why"."""
     if not texts:
         return np.zeros(0, dtype=bool)
-    codes = np.array(texts, dtype="<U18").view(np.uint32).reshape(len(texts), 18).astype(np.int64)
-    digits = codes[:, :17] - 48
+    try:   # one byte a character when all are ASCII, else code points
+        codes = np.array(texts, dtype="S18").view(np.uint8).reshape(len(texts), 18)
+    except UnicodeEncodeError:
+        codes = np.array(texts, dtype="<U18").view(np.uint32).reshape(len(texts), 18)
+    digits = codes[:, :17].astype(np.int32) - 48
     ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    d = np.where(ok[:, None], digits, 0)
     last = codes[:, 17]
-    expected = _CHECK[(np.clip(digits, 0, 9) @ _WEIGHTS) % 11]
+    expected = _CHECK[(d @ _WEIGHTS) % 11]
     ok &= (last == expected) | ((expected == 88) & (last == 120))
-    d = np.clip(digits, 0, 9)
     year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
     month = d[:, 10] * 10 + d[:, 11]
     day = d[:, 12] * 10 + d[:, 13]
@@ -40,18 +43,16 @@ def _fast_valid(texts: list[str]) -> np.ndarray:
 def check_ids(values: list) -> tuple[list[str | None], dict[int, str]]:
     """Canonical IDs (None where invalid) and {index: Chinese reason} for the invalid ones."""
     canonical: list[str | None] = [None] * len(values)
-    fast = [i for i, v in enumerate(values) if type(v) is str and len(v) == 18]
+    fast = [i for i, v in enumerate(values) if v.__class__ is str and len(v) == 18]
     verdict = _fast_valid([values[i] for i in fast])
-    for i, good in zip(fast, verdict.tolist()):
-        if good:
-            text = values[i]
-            canonical[i] = text if text[17] != "x" else text.upper()
+    good = np.asarray(fast, dtype=np.int64)[verdict].tolist() if fast else []
+    for i in good:
+        text = values[i]
+        canonical[i] = text if text[17] != "x" else text.upper()
     reasons = {}
-    for i, value in enumerate(values):
-        if canonical[i] is not None:
-            continue
+    for i in (i for i, id18 in enumerate(canonical) if id18 is None) if len(good) < len(values) else ():
         try:
-            canonical[i] = normalize_id(value)
+            canonical[i] = normalize_id(values[i])
         except InputError as error:
             reasons[i] = error.message
     return canonical, reasons

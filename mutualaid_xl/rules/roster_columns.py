@@ -1,0 +1,96 @@
+"""Roster rules over whole columns (ELIGIBLE, ID_AGE, ID_VALID, ID_MASK) for the worksheet functions.
+
+The scalar rules in ``engine`` and ``idcard`` stay the only statement of the rules: these
+functions only say which rows the scalar rules would treat alike. Ages come from the
+vectorised ID check (``id_columns.check_ids``) and the birth date in the canonical ID;
+eligibility depends on an ID only through its validity and that age, so a column needs the
+scalar rule once per distinct (age, category, date), not once per member.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import MutualAidError
+from .id_columns import _fast_valid, check_ids
+from .idcard import mask_id
+from .values import is_blank, parse_date
+
+_PLACES = np.array([1000, 100, 10, 1], dtype=np.int64)
+
+
+def _dates(on_dates, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(month*100+day and year as arrays, readable) of a column of date cells or one date cell."""
+    cells = on_dates if isinstance(on_dates, list) else [on_dates]
+    parsed: dict = {}
+    year, monthday, ok = np.zeros(len(cells), np.int64), np.zeros(len(cells), np.int64), np.ones(len(cells), bool)
+    for i, cell in enumerate(cells):
+        key = cell if cell.__class__ is str else (cell.__class__, cell)
+        try:
+            date = parsed[key]
+        except KeyError:
+            try:
+                date = parsed[key] = parse_date(cell, "on_date")
+            except MutualAidError:
+                date = parsed[key] = None
+        except TypeError:
+            date = None
+        if date is None:
+            ok[i] = False
+        else:
+            year[i], monthday[i] = date.year, date.month * 100 + date.day
+    if not isinstance(on_dates, list):
+        year, monthday, ok = (np.broadcast_to(a, (n,)) for a in (year, monthday, ok))
+    return year, monthday, ok
+
+
+def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
+    """(valid, the canonical IDs' characters as an (n, 18) array of code points). ``valid`` false
+    only means the scalar rule must look at that row (its reason, or an ID it still accepts)."""
+    n = len(ids)
+    if all(v.__class__ is str and len(v) == 18 for v in ids):   # the usual column: one array pass
+        return _fast_valid(ids), np.array(ids, dtype="<U18").view(np.uint32).reshape(n, 18)
+    canonical, _ = check_ids(ids)
+    valid = np.fromiter((c is not None for c in canonical), bool, n)
+    texts = np.array([c or "000000000001010000" for c in canonical], dtype="<U18")
+    return valid, texts.view(np.uint32).reshape(n, 18)
+
+
+def ages(ids: list, on_dates) -> tuple[np.ndarray, np.ndarray]:
+    """Full years of age (周岁) of each ID on its row's date (``on_dates``: a column, or one cell for all).
+
+    ``ok`` is false where the scalar rule (``idcard.age_on`` after ``normalize_id`` and
+    ``parse_date``) may not give this age: an invalid ID, an unreadable date, a birth after the date.
+    """
+    valid, codes = _id_codes(ids)
+    digits = codes[:, 6:14].astype(np.int64) - 48
+    born_year = digits[:, 0:4] @ _PLACES
+    born_monthday = digits[:, 4:8] @ _PLACES
+    year, monthday, readable = _dates(on_dates, len(ids))
+    age = year - born_year - (monthday < born_monthday)
+    return age, valid & readable & (age >= 0)
+
+
+def invalid_ids(ids: list) -> np.ndarray:
+    """Rows whose value the scalar ID check must look at (an invalid ID, or one it must normalise)."""
+    if all(v.__class__ is str and len(v) == 18 for v in ids):
+        return np.flatnonzero(~_fast_valid(ids))
+    return np.array(sorted(check_ids(ids)[1]), dtype=np.int64)
+
+
+def masked(values: list) -> list[str]:
+    """``idcard.mask_id`` of each value ("" for a blank one). On 18 printable ASCII characters
+    without spaces mask_id only cuts (first 4 and last 4 kept); such texts are starred as one
+    array, anything else goes through mask_id itself."""
+    n = len(values)
+    if not n or not all(v.__class__ is str for v in values):
+        return ["" if is_blank(v) else mask_id(v) for v in values]
+    codes = np.array(values, dtype="<U19").view(np.uint32).reshape(n, 19)   # a 19th character: too long
+    text = codes[:, :18]
+    plain = (text > 32).all(axis=1) & (text < 127).all(axis=1) & (codes[:, 18] == 0)
+    starred = text.copy()
+    starred[:, 4:14] = ord("*")
+    out = starred.view("<U18").ravel().tolist()
+    for i in np.flatnonzero(~plain).tolist():
+        out[i] = "" if is_blank(values[i]) else mask_id(values[i])
+    return out
