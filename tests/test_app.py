@@ -1,6 +1,7 @@
 """`mutualaid app` over HTTP (no browser): security, the actions' answers, the working folder, the command."""
 
 import json
+import re
 import socket
 import time
 from pathlib import Path
@@ -262,3 +263,105 @@ def test_a_long_job_shows_progress_and_is_cancelled_over_http(server, tmp_path):
         time.sleep(0.05)
     assert (job["state"], job["message"]) == ("cancelled", "已取消") and job["done"] < job["total"]
     assert server.request(f"/api/job/{job_id}/zip")[0] == 404
+
+
+# --- 盖章并导出PDF with a signing certificate, and 核验 -------------------------------------------
+
+CERT_PASSWORD = "页面测试密码-7"
+SIGN_FIELDS = {"issuer": "某某市总工会", "doc_number": "某工发〔2021〕6号", "title": "关于签章测试的通知",
+               "addressees": "各基层工会", "body": "正文一段。", "date": "2021-06-02"}
+
+
+@pytest.fixture(scope="module")
+def specimen_files(tmp_path_factory):
+    from mutualaid_xl.documents.seal import specimen_seal
+    from mutualaid_xl.documents.signing import specimen_certificate
+
+    folder = tmp_path_factory.mktemp("specimen")
+    return (specimen_seal("某某市总工会", folder / "印章.png").read_bytes(),
+            specimen_certificate("某某市总工会", folder / "样章证书.p12", CERT_PASSWORD).read_bytes())
+
+
+def _leftovers(srv, job, secret: str) -> list[str]:
+    """Files of the job that hold the certificate or the password (there must be none)."""
+    return [p.name for p in (srv.workdir / "jobs" / job["id"]).rglob("*") if p.is_file()
+            and (p.suffix in (".p12", ".pfx") or secret.encode() in p.read_bytes())]
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(server, specimen_files, tmp_path_factory):
+    seal_png, cert = specimen_files
+    job = _start(server, "seal", SIGN_FIELDS | {"password": CERT_PASSWORD},
+                 [("seal", "印章.png", seal_png), ("cert", "本单位证书.p12", cert)])
+    assert job["state"] == "done", job["message"]
+    assert job["result"]["files"] == ["盖章记录.csv", "通知.docx", "通知.pdf"]
+    assert "PDF 已加数字签名" in "\n".join(job["result"]["lines"])
+    assert _leftovers(server, job, CERT_PASSWORD) == []
+    log = (server.workdir / "jobs" / job["id"] / "out" / "盖章记录.csv").read_text(encoding="utf-8-sig")
+    assert "通知.docx" in log and "通知.pdf" not in log        # the signed PDF proves itself, no log line
+    status, content, _ = server.request(f"/api/job/{job['id']}/files/%E9%80%9A%E7%9F%A5.pdf")
+    assert status == 200
+    pdf = tmp_path_factory.mktemp("download") / "通知.pdf"
+    pdf.write_bytes(content)
+    return pdf
+
+
+@pytest.mark.libreoffice
+def test_seal_with_a_certificate_downloads_a_pdf_that_verifies(signed_pdf):
+    import shutil
+    import subprocess
+
+    from mutualaid_xl.documents.signing import verify_pdf
+
+    check = verify_pdf(signed_pdf)
+    assert check.ok and "签名有效：某某市总工会（样章）" in check.message, check.message
+    if shutil.which("pdfsig"):
+        report = subprocess.run(["pdfsig", str(signed_pdf)], capture_output=True, text=True).stdout
+        assert "Signature Validation: Signature is Valid." in report and "Total document signed" in report
+        assert "某某市总工会（样章）" in report
+
+
+@pytest.mark.libreoffice
+def test_verify_page_passes_the_signed_pdf_and_fails_a_tampered_copy(server, signed_pdf):
+    data = bytearray(signed_pdf.read_bytes())
+    start = int(re.search(rb"/ByteRange\s*\[\s*0\s+(\d+)", data).group(1)) // 2   # inside the signed page content
+    data[start] = ord("7") if data[start] != ord("7") else ord("8")
+    job = _start(server, "verify", {}, [("files", "通知.pdf", signed_pdf.read_bytes())])
+    ((name, result, message),) = job["result"]["tables"][0]["rows"]
+    assert (name, result) == ("通知.pdf", "通过") and "签名有效：某某市总工会（样章）" in message
+    assert job["result"]["lines"] == ["核验 1 个文件：全部未改动。"]
+    job = _start(server, "verify", {}, [("files", "改过.pdf", bytes(data))])
+    ((name, result, message),) = job["result"]["tables"][0]["rows"]
+    assert (name, result) == ("改过.pdf", "未通过") and ("改动" in message or "损坏" in message), message
+    assert job["result"]["lines"] == ["核验 1 个文件：1 个已改动或无法核验。"]
+
+
+def test_wrong_password_or_broken_certificate_is_a_chinese_message_and_leaves_nothing(server, specimen_files):
+    seal_png, cert = specimen_files
+    for name, content, password in (("本单位证书.p12", cert, "错误的密码"), ("坏证书.pfx", b"not a certificate", "坏证书的密码-9")):
+        job = _start(server, "seal", SIGN_FIELDS | {"password": password},
+                     [("seal", "印章.png", seal_png), ("cert", name, content)])
+        assert job["state"] == "failed"
+        assert job["message"] == f"没有完成：文件 {name}：无法打开证书：密码不对，或不是 .p12/.pfx 证书文件。"
+        assert password not in json.dumps(job, ensure_ascii=False)
+        assert not list((server.workdir / "jobs" / job["id"] / "out").iterdir())      # nothing rendered
+        assert _leftovers(server, job, password) == []
+    job = _start(server, "seal", SIGN_FIELDS | {"password": "忘了选证书"}, [("seal", "印章.png", seal_png)])
+    assert job["message"] == "没有完成：填写了证书密码，但没有选择数字证书（.p12/.pfx）；不签名时请清空密码"
+
+
+def test_verify_page_checks_a_word_file_against_its_stamping_log(server, specimen_files, tmp_path):
+    from mutualaid_xl.documents import render as documents
+
+    (tmp_path / "印章.png").write_bytes(specimen_files[0])
+    doc = documents.render("notice", SIGN_FIELDS, tmp_path / "通知-盖章.docx", seal_png=tmp_path / "印章.png")[0]
+    log = (tmp_path / "盖章记录.csv").read_bytes()
+    job = _start(server, "verify", {}, [("files", doc.name, doc.read_bytes()), ("files", "盖章记录 (1).csv", log),
+                                        ("files", "改过.docx", doc.read_bytes() + b"x")])
+    rows = {row[0]: row[1:] for row in job["result"]["tables"][0]["rows"]}
+    assert rows["通知-盖章.docx"][0] == "通过" and "文件未改动" in rows["通知-盖章.docx"][1]
+    assert rows["改过.docx"] == ["未通过", "盖章记录 盖章记录.csv 中没有这个文件，无法核验（可能未经本工具盖章）。"]
+    job = _start(server, "verify", {}, [("files", doc.name, doc.read_bytes())])
+    (row,) = job["result"]["tables"][0]["rows"]
+    assert row[1] == "未通过" and row[2] == "未找到盖章记录 盖章记录.csv，无法核验（可能未经本工具盖章）。"
+    assert str(server.workdir) not in json.dumps(job, ensure_ascii=False)

@@ -166,16 +166,34 @@ def test_progress_and_cancel(page, shots, tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_seal_from_the_typed_notice_gives_a_pdf(page, shots, tmp_path):
+def test_seal_and_sign_from_the_typed_notice_then_verify_the_pdf(page, shots, tmp_path):
     from mutualaid_xl.documents.seal import specimen_seal
+    from mutualaid_xl.documents.signing import specimen_certificate
 
     notice = _tab(page, "notice")
-    for name, value in {"issuer": "某某市总工会", "title": "关于盖章的通知", "addressees": "各基层工会",
-                        "body": "正文。", "date": "2021-06-01"}.items():
+    for name, value in {"issuer": "某某市总工会", "doc_number": "某工发〔2021〕7号", "title": "关于盖章的通知",
+                        "addressees": "各基层工会", "body": "正文。", "date": "2021-06-01"}.items():
         notice.locator(f"[name={name}]").fill(value)
     section = _tab(page, "seal")
     section.locator("input[name=seal]").set_input_files(str(specimen_seal("某某市总工会", tmp_path / "印章.png")))
+    section.locator("input[name=cert]").set_input_files(
+        str(specimen_certificate("某某市总工会", tmp_path / "样章证书.p12", "浏览器测试密码")))
+    section.locator("input[name=password]").fill("浏览器测试密码")
+    page.screenshot(path=shots / "6-盖章并导出PDF-证书.png", full_page=True)
     section.locator("button[type=submit]").click()
     section.locator(".files").wait_for(timeout=60_000)
     assert section.locator(".files a").all_inner_texts() == ["盖章记录.csv", "通知.docx", "通知.pdf", "全部下载（zip）"]
+    assert "PDF 已加数字签名" in section.locator(".lines").first.inner_text()
+    assert section.locator("input[name=password]").input_value() == ""      # not kept on the page
     page.screenshot(path=shots / "6-盖章并导出PDF.png", full_page=True)
+    with page.expect_download() as info:
+        section.locator("a", has_text="通知.pdf").click()
+    info.value.save_as(tmp_path / "通知.pdf")
+    section = _tab(page, "verify")
+    section.locator("input[name=files]").set_input_files(str(tmp_path / "通知.pdf"))
+    section.locator("button[type=submit]").click()
+    row = section.locator("table tbody tr").first
+    row.wait_for(timeout=30_000)
+    cells = row.locator("td").all_inner_texts()
+    assert cells[:2] == ["通知.pdf", "通过"] and "签名有效：某某市总工会（样章）" in cells[2]
+    page.screenshot(path=shots / "9-核验.png", full_page=True)

@@ -4,6 +4,7 @@ and describe the outcome for the page (lines, tables, files). No rule of the sch
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from ..errors import InputError
@@ -12,7 +13,7 @@ from ..rules.values import parse_date
 from .jobs import Job
 
 Form = dict[str, str]            # the page's text fields
-Uploads = dict[str, list[Path]]  # the page's file fields: "files", and "seal" for 盖章并导出PDF
+Uploads = dict[str, list[Path]]  # the page's file fields: "files"; "seal" and "cert" for 盖章并导出PDF
 
 
 def _policy(form: Form) -> str | None:
@@ -141,27 +142,71 @@ def application(job: Job, uploads: Uploads, form: Form) -> dict:
     return {"lines": lines}
 
 
-def seal(job: Job, uploads: Uploads, form: Form) -> dict:
-    """盖章并导出PDF: a Word file stamped, or the notice rendered from its data with the seal, as .docx and PDF.
+def _signer(job: Job, uploads: Uploads, form: Form):
+    """The signing key of the uploaded certificate (.p12/.pfx), or None. The certificate file is deleted
+    from the job folder as soon as it is read, and the password is taken out of the form: neither stays."""
+    from ..documents import signing
 
-    Seam for the signing certificate: when documents/signing.py (PAdES with a .p12) lands, the PDFs
-    produced here are what it signs; the page then offers a certificate upload beside the seal image.
-    """
+    password = form.pop("password", "")
+    if not uploads.get("cert"):
+        if password:
+            raise InputError("填写了证书密码，但没有选择数字证书（.p12/.pfx）；不签名时请清空密码")
+        return None
+    try:
+        job.tick(step="读取数字证书")
+        return signing.load_signer(uploads["cert"][0], password)
+    finally:
+        for path in uploads["cert"]:
+            path.unlink(missing_ok=True)
+
+
+def seal(job: Job, uploads: Uploads, form: Form) -> dict:
+    """盖章并导出PDF: a Word file stamped, or the notice rendered from its data with the seal, as .docx and PDF;
+    with a certificate the PDF is signed (PAdES) as `mutualaid render --pdf --seal --sign` signs it."""
     from ..documents import render as documents
 
+    signer = _signer(job, uploads, form)   # first: a wrong password stops the job before anything is written
     files, seal_png = uploads["files"], uploads["seal"][0] if uploads["seal"] else None
     if seal_png is None:
         raise InputError("请选择印章图片（透明背景 PNG）")
-    job.tick(step="盖章并用 LibreOffice 导出 PDF")
     source = files[0] if files else None
     if source is not None and source.suffix.lower() == ".docx":
-        produced = documents.stamp(source, seal_png, job.out / f"{source.stem}-盖章.docx", pdf=True)
+        produced = documents.stamp(source, seal_png, job.out / f"{source.stem}-盖章.docx", pdf=False)
     else:
-        produced = documents.render("notice", _notice_data(files, form), job.out / "通知.docx", seal_png=seal_png, pdf=True)
-    return {"lines": [f"已生成 {'、'.join(p.name for p in produced)}。",
-                      "已记入盖章记录.csv；可用 mutualaid verify 文件 核验文件此后是否改动。"]}
+        produced = documents.render("notice", _notice_data(files, form), job.out / "通知.docx", seal_png=seal_png)
+    job.tick(step="盖章并用 LibreOffice 导出 PDF" + ("，加数字签名" if signer else ""))
+    produced += documents.finish_pdfs(produced, seal_png, signer)
+    done = (["PDF 已加数字签名（印章即签章外观），复制到别处也可核验；Word 文件已记入盖章记录.csv。"] if signer
+            else ["已记入盖章记录.csv。"])
+    return {"lines": [f"已生成 {'、'.join(p.name for p in produced)}。", *done,
+                      "可在“核验”页（或用 mutualaid verify 文件）核验文件此后是否改动。"]}
+
+
+def verify(job: Job, uploads: Uploads, form: Form) -> dict:
+    """核验: each PDF or Word file checked as `mutualaid verify` checks it: a signed PDF by its signature,
+    another stamped file against the 盖章记录.csv uploaded with it."""
+    from ..documents import seal as stamping
+
+    files = _need(uploads["files"], "要核验的文件（PDF；Word 文件请同时选择它的盖章记录.csv）")
+    logs = [path for path in files if path.suffix.lower() == ".csv"]
+    if len(logs) > 1:
+        raise InputError("一次只能核验一份盖章记录（.csv）；不同文件夹的文件请分开核验")
+    if logs:
+        logs[0].replace(job.inbox / stamping.LOG_NAME)   # verify looks for the log beside the file, by this name
+    documents = [path for path in files if path.suffix.lower() != ".csv"]
+    _need(documents, "要核验的文件（PDF 或 Word）")
+    folder = f"{job.inbox.resolve()}{os.sep}"
+    rows = []
+    for done, path in enumerate(documents):
+        job.tick(done, len(documents), f"核验 {path.name}")
+        result = stamping.verify(path)
+        rows.append([path.name, "通过" if result.ok else "未通过", mask_ids_in(result.message.replace(folder, ""))])
+    failed = sum(row[1] != "通过" for row in rows)
+    summary = (f"核验 {len(rows)} 个文件：全部未改动。" if not failed
+               else f"核验 {len(rows)} 个文件：{failed} 个已改动或无法核验。")
+    return {"lines": [summary], "tables": [{"title": "核验结果", "headers": ["文件", "结果", "说明"], "rows": rows}]}
 
 
 ACTIONS = {"validate": ("校验名册", validate), "fill": ("填写汇总表", fill), "claims": ("计算补助", claims),
            "notice": ("生成红头通知", notice), "application": ("生成申请表", application),
-           "seal": ("盖章并导出PDF", seal)}
+           "seal": ("盖章并导出PDF", seal), "verify": ("核验", verify)}

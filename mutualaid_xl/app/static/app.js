@@ -100,6 +100,7 @@ document.querySelectorAll("form[data-action]").forEach(form => form.addEventList
   data.append("save_to", $("#save_to").value);
   if (form.dataset.action === "seal")   // without an uploaded file the notice is made from the 生成红头通知 fields
     $("#notice .notice-fields").querySelectorAll("[name]").forEach(input => data.append(input.name, input.value));
+  if (form.password) form.password.value = "";   // the certificate's password is sent once, never kept on the page
   button.disabled = true;
   try {
     const { job } = await api(`/api/jobs/${form.dataset.action}`, { method: "POST", body: data });
