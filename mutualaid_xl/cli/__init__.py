@@ -6,13 +6,14 @@ usage (a clear Chinese message, never a traceback).
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
 
 from ..errors import MutualAidError
 from . import addin, calc, claims, demo, documents, roster, workbooks
-from .common import err_console, error_text
+from .common import MaskedStream, err_console, error_text
 
 app = typer.Typer(
     help="职工医疗互助工具：计算补助、校验名册、填写报表、生成红头文件。WPS 用户请用本命令行处理同样的工作簿。",
@@ -25,7 +26,14 @@ for _module in (addin, claims, documents, calc, roster, workbooks, demo):
     _module.register(app)
 
 
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds, so temp folders and locks are cleaned up
+
+
 def main() -> None:
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = MaskedStream(lambda: stdout), MaskedStream(lambda: stderr)  # tracebacks too
+    signal.signal(signal.SIGTERM, _stop)
     try:
         app()
     except MutualAidError as error:  # a service raised past a command: still no traceback

@@ -108,6 +108,9 @@ def reconcile(
     for kind, count, amount in summary_rows(result):
         table.add_row(kind, str(count), amount)
     console.print(table)
+    if result.skipped:
+        console.print(f"已跳过本工具写出的 {len(result.skipped)} 个文件（报告、结果、备份）："
+                      + escape("、".join(Path(p).name for p in result.skipped[:MAX_SHOWN])), highlight=False)
     units = [u for u in result.units.values() if not u.matches]
     console.print(f"单位：{len(result.units)} 个，其中 {len(units)} 个人数或金额不一致")
     for line in units[:MAX_SHOWN]:

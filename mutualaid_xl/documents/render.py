@@ -28,7 +28,7 @@ from ..rules import money
 from . import seal
 from ..errors import FileFormatError, InputError, MutualAidError
 from ..rules.idcard import mask_id, mask_name
-from ..files import safe_file_name
+from ..files import OutputError, safe_file_name, staged_folder
 from .office import install_bytes, to_pdf
 from ..rules.values import cn_date, is_blank, parse_date, parse_decimal
 
@@ -486,26 +486,29 @@ def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str,
                          column=name_column)
     produced: list[Path] = []
     used: set[str] = set()
-    for done, (row, number) in enumerate(zip(rows, numbers), start=1):
-        if is_blank(row.get(name_column)):
-            raise InputError("文件名为空。", file=str(rows_path), sheet=sheet, row=number, column=name_column)
-        base = safe_file_name(row[name_column])
-        name, n = base, 1
-        while name in used:
-            n += 1
-            name = f"{base}-{n}"
-        used.add(name)
-        try:
-            produced.append(renderer.render_to({**common, **row}, outdir / f"{name}.docx", seal_png=seal_png))
-        except MutualAidError as error:
-            column = error.argument if error.argument in row else error.column
-            raise type(error)(error.message, file=str(rows_path), sheet=sheet, row=number, column=column,
-                              argument=None if column == error.argument else error.argument) from None
-        if progress:
-            progress(done, len(rows))
-    if pdf:
-        produced += finish_pdfs(list(produced), seal_png)
-    return produced
+    with staged_folder(outdir) as stage:   # the documents replace the folder only when all are made
+        for done, (row, number) in enumerate(zip(rows, numbers), start=1):
+            if is_blank(row.get(name_column)):
+                raise InputError("文件名为空。", file=str(rows_path), sheet=sheet, row=number, column=name_column)
+            base = safe_file_name(row[name_column])
+            name, n = base, 1
+            while name.lower() in used:
+                n += 1
+                name = f"{base}-{n}"
+            used.add(name.lower())
+            try:
+                produced.append(renderer.render_to({**common, **row}, stage.path / f"{name}.docx", seal_png=seal_png))
+            except OutputError:
+                raise
+            except MutualAidError as error:
+                column = error.argument if error.argument in row else error.column
+                raise type(error)(error.message, file=str(rows_path), sheet=sheet, row=number, column=column,
+                                  argument=None if column == error.argument else error.argument) from None
+            if progress:
+                progress(done, len(rows))
+        if pdf:
+            produced += finish_pdfs(list(produced), seal_png)
+    return [stage.final(path) for path in produced]
 
 
 def template_fields(template: Path | str) -> list[tuple[str, str, str]]:

@@ -25,7 +25,7 @@ from ..rules import engine
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import normalize_id
 from ..rules.policy import Policy, get_policy
-from .sheets import Header, Sheet, add_notes_sheet, find_header, read_sheets, template_setting, text_cell, write_atomic
+from .sheets import Header, Sheet, add_notes_sheet, find_header, mark_output, read_sheets, template_setting, text_cell, write_atomic
 from ..rules.values import is_blank, normalize_text, parse_date, parse_text
 from ..rules.columns import ClaimColumns, SubsidyColumns, subsidy_columns
 from .templates import CLAIMS, POLICY_NAME
@@ -250,6 +250,7 @@ def write_result(result: ClaimsResult, out: Path | str, *, detail: bool = True,
         if not result.problems:
             ws.append([None, None, None, None, "未发现问题"])
         add_notes_sheet(wb, notes(result))
+        mark_output(wb)
         wb.save(tmp)
 
     return write_atomic(out, writer)

@@ -26,7 +26,7 @@ from . import templates as wt
 from ..rules.policy import Policy
 from .roster import RosterResult, UnitSummary
 from ..files import safe_file_name
-from .sheets import set_text, write_atomic
+from .sheets import mark_output, set_text, write_atomic
 from ..rules.values import cn_date
 
 NO_AGENT = "（未分代办点）"
@@ -150,6 +150,7 @@ def _write_list(ws, layout: wt.Layout, rows: list[dict]):
 
 
 def _save(wb, path: Path) -> Path | None:
+    mark_output(wb)
     return write_atomic(path, lambda tmp: wb.save(tmp))
 
 

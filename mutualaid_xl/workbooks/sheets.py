@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import FileFormatError
 from ..files import write_atomic  # noqa: F401 - the readers' callers write with it
+from ..rules.idcard import mask_ids_in
 from ..rules.values import normalize_text
 
 MAX_CELLS = 60_000_000    # a million rows of 60 columns; beyond it a stray far-away cell is the likely cause
@@ -396,12 +397,41 @@ def text_cell(ws, value):
     return set_text(WriteOnlyCell(ws), value)
 
 
+OUTPUT_MARK = "mutualaid 输出"   # in the workbook's keywords: reports and filled forms, never templates
+REPORT_SUFFIX = ".校验报告.xlsx"
+
+
+def mark_output(wb) -> None:
+    """Mark a workbook the tool wrote, so that reading a folder of rosters skips it."""
+    wb.properties.keywords = OUTPUT_MARK
+
+
+def is_tool_output(path: Path) -> bool:
+    """A report, filled form, backup, temp or lock file of this tool (or an Office ~$ lock file)."""
+    name = path.name
+    if name.startswith(("~$", ".")) or name.endswith(REPORT_SUFFIX) or ".bak-" in name:
+        return True
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return False
+    try:
+        with zipfile.ZipFile(path) as book:
+            info = book.getinfo("docProps/core.xml")
+            return info.file_size < 1_000_000 and OUTPUT_MARK.encode() in book.read(info)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return False
+
+
+def report_cell(ws, value):
+    """A write-only cell for a report a clerk may pass on: text has every ID number masked."""
+    return text_cell(ws, mask_ids_in(value) if isinstance(value, str) else value)
+
+
 def add_notes_sheet(wb, lines) -> None:
     """A 说明 sheet (one line of text a row) at the end of a write-only report workbook."""
     ws = wb.create_sheet("说明")
     ws.column_dimensions["A"].width = 100
     for line in lines:
-        ws.append([text_cell(ws, line)])
+        ws.append([report_cell(ws, line)])
 
 
 def template_setting(sheets: list[Sheet], name: str):
