@@ -120,6 +120,14 @@ def _refuse_folder(path: Path) -> None:
         raise OutputError("这是一个已有的文件夹，不能作为输出文件；请给出文件名（如 结果.xlsx）。", file=str(path))
 
 
+def check_output_file(path: Path | str, suffix: str) -> None:
+    """Before any work: the output must be a ``suffix`` file name, not an existing folder."""
+    path = Path(path)
+    _refuse_folder(path)
+    if path.suffix.lower() != suffix:
+        raise OutputError(f"输出文件名应以 {suffix} 结尾。", file=str(path))
+
+
 @contextmanager
 def output_lock(path: Path, wait: float | None = None) -> Iterator[None]:
     """Hold .NAME.lock beside ``path``; a second run waits, then gives up with a message."""

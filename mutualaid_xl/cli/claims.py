@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import MutualAidError
+from ..files import check_output_file
 from ..rules.idcard import mask_ids_in
 from .common import console, fail
 
@@ -44,6 +45,7 @@ def claims(
     if out.resolve() == register.resolve():
         fail("结果文件不能与登记表相同（原登记表不会被改动）")
     try:
+        check_output_file(out, ".xlsx")
         with console.status("正在读取并计算登记表…"):
             result = compute_register(register, policy)
         with Progress(TextColumn("写出结果"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -95,6 +97,7 @@ def reconcile(
     if out.resolve() in {p.resolve() for p in [*rosters, against]}:
         fail("结果文件不能与输入文件相同（输入文件不会被改动）")
     try:
+        check_output_file(out, ".xlsx")
         with console.status("正在读取名册和系统导出数据…"):
             result = run(rosters, against)
             backup = write_report(result, out)

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from ..errors import FileFormatError, MutualAidError
-from ..files import staged_folder
+from ..files import check_output_file, staged_folder
 from ..rules.idcard import mask_ids_in
 from ..rules.policy import get_policy
 from ..workbooks.roster import ERROR, WARNING, Problem, RosterChecker, RosterResult, write_report
@@ -160,6 +160,8 @@ def validate(
         _say_skipped(skipped)
         if not inputs:
             fail("没有找到名册文件（.xlsx/.xls/.ods/.csv）")
+        if report:
+            check_output_file(report, ".xlsx")
         if report and any(report.resolve() == path.resolve() for path, _agent in inputs):
             fail(f"报告文件 {report} 就是要校验的名册；请换一个文件名，名册不能被覆盖")
         result, readable, unreadable = check_files(inputs, policy, _date(on))

@@ -158,6 +158,9 @@ def read_members(path: Path | str, side: str, problems: list[MutualAidError]) ->
             if "fee" in cols:
                 try:
                     fen = int(parse_decimal(fee, "fee") * 100)
+                    if fen >= MAX_FEE_FEN:
+                        fen = None
+                        raise InputError("过大，不像交费金额（是否把身份证号等填到了这一列？）")
                 except InputError as error:
                     where(index, "fee", f"交费金额{error.message}")
             unit = cell(row, "unit")
@@ -167,6 +170,9 @@ def read_members(path: Path | str, side: str, problems: list[MutualAidError]) ->
     if not found:
         raise InputError("找不到名单的表头（需要“身份证号”和“姓名”等列）", file=str(path))
     return members
+
+
+MAX_FEE_FEN = 10**12   # ten billion yuan for one member: no fee, most likely an ID number in the wrong column
 
 
 def _yuan(fen: int) -> str:
