@@ -115,6 +115,14 @@ def _private_temp(folder: Path, name: str, kind: str = "tmp") -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def temp_folder(folder: Path | str, name: str = "mutualaid"):
+    """A private temp folder inside ``folder`` (where the outputs go), never the system temp folder:
+    copies of documents and workbooks there hold personal data. Removed when the block ends."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return _private_temp(folder, name)
+
+
 def _refuse_folder(path: Path) -> None:
     if path.is_dir():
         raise OutputError("这是一个已有的文件夹，不能作为输出文件；请给出文件名（如 结果.xlsx）。", file=str(path))
