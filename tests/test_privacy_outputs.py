@@ -117,7 +117,7 @@ def test_a_renamed_public_template_keeps_masking(tmp_path):
     ("{% set r = [1] * 100000 %}{% for i in r %}{% for j in r %}{% endfor %}{% endfor %}", "秒"),
 ])
 def test_template_sandbox_limits_give_a_chinese_error_naming_the_template(tmp_path, monkeypatch, expression, reason):
-    monkeypatch.setattr(documents, "MAX_SECONDS", 1.0)
+    monkeypatch.setattr(documents, "MAX_SECONDS", 1.0 if reason == "秒" else 60.0)
     doc = Document()
     doc.add_paragraph(expression)
     evil = tmp_path / "我的模板.docx"
@@ -163,3 +163,32 @@ def test_folder_as_output_file_is_refused(tmp_path):
     result = invoke("claims", register, "-o", tmp_path / "结果2")   # no suffix: not written as a bare file
     assert result.exit_code == 2 and ".xlsx" in result.output and not (tmp_path / "结果2").exists()
     assert (folder / "别动.txt").read_text() == "x"
+
+
+def test_read_only_target_is_named_with_a_hint_in_render_and_claims(tmp_path, monkeypatch):
+    import os
+    import subprocess
+
+    data = tmp_path / "通知.json"
+    data.write_text('{"title": "t", "issuer": "某工会", "body": "正文", "date": "2025-07-01", "doc_number": "1", '
+                    '"addressees": "各单位"}', encoding="utf-8")
+    target = tmp_path / "通知.docx"
+    target.write_bytes(b"old")
+    locked = subprocess.run(["chattr", "+i", str(target)], capture_output=True).returncode == 0 \
+        and not os.access(target, os.W_OK)
+    if not locked:   # what Windows does while Word holds the file
+        real = os.replace
+
+        def refuse(src, dst):
+            if Path(dst).name == "通知.docx":
+                raise PermissionError(13, "Permission denied", str(dst))
+            return real(src, dst)
+        monkeypatch.setattr(os, "replace", refuse)
+    try:
+        result = invoke("render", "notice", data, target)
+    finally:
+        if locked:
+            subprocess.run(["chattr", "-i", str(target)], check=True)
+    shown = result.output.replace("\n", "")
+    assert result.exit_code == 2 and "通知.docx" in shown and "Word" in shown and "Traceback" not in shown
+    assert target.read_bytes() == b"old"
