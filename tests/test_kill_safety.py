@@ -140,13 +140,13 @@ def kill_loop(tmp_path: Path, kills: int, scale: int) -> None:
 
 
 def test_killed_runs_leave_previous_or_complete_outputs(tmp_path):
-    kill_loop(tmp_path, kills=3, scale=1)
+    kill_loop(tmp_path, kills=2, scale=1)
 
 
 @pytest.mark.killloop
 @pytest.mark.skipif(not FULL, reason="the full kill loop runs with MUTUALAID_KILL_LOOP=1 (.ci/run)")
 def test_kill_loop_full(tmp_path):
-    kill_loop(tmp_path, kills=20, scale=2)
+    kill_loop(tmp_path, kills=20, scale=1)
 
 
 def test_two_runs_on_one_output_leave_one_complete_file(tmp_path):

@@ -192,3 +192,27 @@ def test_read_only_target_is_named_with_a_hint_in_render_and_claims(tmp_path, mo
     shown = result.output.replace("\n", "")
     assert result.exit_code == 2 and "通知.docx" in shown and "Word" in shown and "Traceback" not in shown
     assert target.read_bytes() == b"old"
+
+
+def test_folder_runs_skip_and_list_the_tools_own_reports_and_outputs(tmp_path):
+    from mutualaid_xl.workbooks import synthetic
+
+    folder = tmp_path / "名册"
+    folder.mkdir()
+    for n in range(2):
+        synthetic.write_roster(folder / f"单位{n}.xlsx", synthetic.roster(6, seed=n), unit=f"单位{n}")
+    first = invoke("validate", folder)
+    assert first.exit_code in (0, 1), first.output
+    assert sorted(p.name for p in folder.iterdir()) == ["单位0.xlsx", "单位0.校验报告.xlsx", "单位1.xlsx",
+                                                        "单位1.校验报告.xlsx"]
+    (folder / "单位0.校验报告.xlsx").rename(folder / "旧报告.xlsx")   # renamed: still recognised by its mark
+    assert invoke("claims", folder / "单位0.xlsx", "-o", folder / "结果.xlsx").exit_code in (0, 1, 2)
+    second = invoke("validate", folder)
+    shown = second.output.replace("\n", "")
+    assert second.exit_code in (0, 1) and "已跳过本工具写出的文件" in shown and "旧报告.xlsx" in shown
+    assert "校验 12 行（2 个文件" in shown
+    export = tmp_path / "系统.xlsx"
+    synthetic.write_roster(export, synthetic.roster(6, seed=0), unit="单位0")
+    result = invoke("reconcile", folder, "--against", export, "-o", tmp_path / "对账.xlsx")
+    shown = result.output.replace("\n", "")
+    assert result.exit_code in (0, 1) and "已跳过本工具写出的" in shown and "旧报告.xlsx" in shown, result.output
