@@ -209,8 +209,10 @@ def write_atomic(path: Path | str, writer: Callable[[Path], None], *, backup_dir
     _refuse_folder(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
+    except (FileExistsError, NotADirectoryError):
         raise OutputError("无法写入：输出位置的上级是一个文件，不是文件夹。", file=str(path.parent)) from None
+    except PermissionError:
+        raise _locked_message(path) from None
     with _private_temp(path.parent, path.name) as work:
         tmp = work / f"new{path.suffix}"
         writer(tmp)
