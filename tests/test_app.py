@@ -18,7 +18,14 @@ from mutualaid_xl.cli import app as cli
 
 @pytest.fixture(scope="module")
 def server():
-    with running(max_upload=3_000_000) as srv:
+    with running(max_upload=3_000_000) as srv:   # the built templates with their formula sheets are ~300 kB
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def small_server():
+    """A low limit, so an oversized upload still fits the socket buffers while the server refuses it."""
+    with running(max_upload=300_000) as srv:
         yield srv
 
 
@@ -75,11 +82,11 @@ def test_listens_on_loopback_only(server):
             socket.create_connection((address, port), timeout=2).close()
 
 
-def test_oversized_upload_is_refused_and_nothing_written(server):
-    body, kind = multipart({}, [("files", "big.xlsx", b"x" * 4_000_000)])
-    status, data, _ = server.request("/api/jobs/validate", data=body, headers={"Content-Type": kind})
+def test_oversized_upload_is_refused_and_nothing_written(small_server):
+    body, kind = multipart({}, [("files", "big.xlsx", b"x" * 400_000)])
+    status, data, _ = small_server.request("/api/jobs/validate", data=body, headers={"Content-Type": kind})
     assert status == 413 and "太大" in json.loads(data)["error"]
-    assert not list(server.workdir.rglob("big.xlsx"))
+    assert not list(small_server.workdir.rglob("big.xlsx"))
 
 
 def test_dot_dot_names_stay_inside_the_working_folder(server, tmp_path):

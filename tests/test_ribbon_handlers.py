@@ -214,4 +214,4 @@ def test_a_file_system_problem_becomes_a_chinese_message(tmp_path):
     (tmp_path / f"{path.stem}-报表").write_text("a file where the output folder should go")
     book = _book(path)
     message = ribbon.fill_summaries(book)
-    assert message.startswith("没有完成：无法读写文件") and "请先关闭再试" in message
+    assert message.startswith("没有完成：") and "roster-报表" in message and "不是文件夹" in message

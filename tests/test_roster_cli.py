@@ -118,7 +118,7 @@ def test_unwritable_report_folder_exit_2(tmp_path):
     blocker = tmp_path / "不是文件夹"
     blocker.write_text("x")
     result = invoke("validate", path, "--report", blocker / "报告.xlsx")
-    assert result.exit_code == 2 and "无法写入报告" in result.output
+    assert result.exit_code == 2 and "上级是一个文件" in result.output.replace("\n", "")
 
 
 def test_missing_path_exit_2(tmp_path):
@@ -184,7 +184,9 @@ def test_fill_merges_units_per_agent(tmp_path):
 
     again = invoke("fill", src, "--into", out, "--no-forms")
     assert again.exit_code == 0
-    assert len(list(out.glob("annual_summary.bak-*.xlsx"))) == 1
+    kept = list(tmp_path.glob("输出.bak-*"))   # the old folder, whole; the new one never mixes in old forms
+    assert len(kept) == 1 and len(list((kept[0] / "application_forms").iterdir())) == 3
+    assert not (out / "application_forms").exists() and (out / wt.SUMMARY.file).is_file()
 
 
 def test_fill_extends_ledger_beyond_template_rows(tmp_path):

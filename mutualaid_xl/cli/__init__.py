@@ -7,10 +7,14 @@ one Chinese line without a traceback, so no input can end in one).
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import typer
 
 from . import addin, app as app_module, calc, claims, demo, documents, roster, workbooks
 from .chinese import ChineseGroup
+from .common import MaskedStream
 
 app = typer.Typer(
     cls=ChineseGroup,  # Chinese help and errors for every command, and no traceback for any error
@@ -25,7 +29,14 @@ for _module in (addin, claims, documents, calc, roster, workbooks, demo, app_mod
     _module.register(app)
 
 
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds, so temp folders and locks are cleaned up
+
+
 def main() -> None:
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = MaskedStream(lambda: stdout), MaskedStream(lambda: stderr)  # tracebacks too
+    signal.signal(signal.SIGTERM, _stop)
     app()
 
 

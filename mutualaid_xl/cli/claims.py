@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import MutualAidError, os_reason
+from ..files import check_output_file
 from ..rules.idcard import mask_ids_in
 from .common import console, fail
 
@@ -49,6 +50,7 @@ def claims(
     if out.resolve() == register.resolve():
         fail("结果文件不能与登记表相同（原登记表不会被改动）")
     try:
+        check_output_file(out, ".xlsx")
         with console.status("正在读取并计算登记表…"):
             result = compute_register(register, policy, roster or None)
         with Progress(TextColumn("写出结果"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -104,6 +106,7 @@ def reconcile(
     if out.resolve() in {p.resolve() for p in [*rosters, against]}:
         fail("结果文件不能与输入文件相同（输入文件不会被改动）")
     try:
+        check_output_file(out, ".xlsx")
         with console.status("正在读取名册和系统导出数据…"):
             result = run(rosters, against)
             backup = write_report(result, out)
@@ -117,6 +120,9 @@ def reconcile(
     for kind, count, amount in summary_rows(result):
         table.add_row(kind, str(count), amount)
     console.print(table)
+    if result.skipped:
+        console.print(f"已跳过本工具写出的 {len(result.skipped)} 个文件（报告、结果、备份）："
+                      + escape("、".join(Path(p).name for p in result.skipped[:MAX_SHOWN])), highlight=False)
     units = [u for u in result.units.values() if not u.matches]
     console.print(f"单位：{len(result.units)} 个，其中 {len(units)} 个人数或金额不一致")
     for line in units[:MAX_SHOWN]:

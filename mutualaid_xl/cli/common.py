@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Callable, TextIO
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -10,8 +13,25 @@ from ..errors import MutualAidError
 from ..rules.idcard import mask_ids_in
 from .names import typed_argument
 
-console = Console()
-err_console = Console(stderr=True)
+
+
+class MaskedStream:
+    """sys.stdout or sys.stderr (looked up at each write, so test runners can swap them) with every
+    ID number masked: the one masking step for all screen output, tracebacks included."""
+
+    def __init__(self, stream: Callable[[], TextIO]):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream().write(mask_ids_in(text))
+        return len(text)
+
+    def __getattr__(self, attribute):
+        return getattr(self._stream(), attribute)
+
+
+console = Console(file=MaskedStream(lambda: sys.stdout))
+err_console = Console(file=MaskedStream(lambda: sys.stderr))
 
 
 def error_text(error: MutualAidError | str) -> str:

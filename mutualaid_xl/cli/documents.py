@@ -41,14 +41,14 @@ def render(
                           console=console, transient=True) as bar:
                 task = bar.add_task("render", total=None)
                 produced = documents.render_each(
-                    template, data, out, name_column=name_column, sheet=sheet, seal_png=seal,
+                    template, data, out, name_column=name_column, sheet=sheet, seal_png=seal, pdf=pdf,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             console.print(f"已生成 {len(produced)} 份文档，位于 {escape(str(out))}")
         else:
             produced = documents.render(template, data, out, seal_png=seal, sheet=sheet)
             console.print(f"已生成 {escape(str(produced[0]))}")
-        if pdf:
+        if pdf and not each:   # --each made its PDFs in the staging folder
             with console.status(f"正在用 LibreOffice 导出 {len(produced)} 份 PDF…"):
                 pdfs = documents.finish_pdfs(produced, seal, signer)
             console.print(f"已导出 PDF：{escape(str(pdfs[0]))}" + (f" 等 {len(pdfs)} 份" if len(pdfs) > 1 else ""))

@@ -12,13 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from ..errors import MutualAidError, os_reason
+from ..files import check_output_file, staged_folder
+from ..rules.idcard import mask_ids_in
 from ..workbooks import roster as roster_service
 from ..workbooks.roster import ERROR, RosterResult, write_report
-from ..workbooks.sheets import SPREADSHEET_SUFFIXES
+from ..workbooks.sheets import REPORT_SUFFIX, SPREADSHEET_SUFFIXES, is_tool_output
 from ..rules.values import parse_date
 from .common import console, err_console, fail
 
-REPORT_SUFFIX = ".校验报告.xlsx"
 SHOWN = 20
 OPEN_HINT = "；如果该文件正在 Excel/WPS 中打开，请先关闭再试"
 
@@ -29,26 +30,32 @@ AGENT_OPTION = typer.Option(None, "--agent", help="代办点名称（默认：�
 ROSTERS_ARGUMENT = typer.Argument(..., help="名册文件（.xlsx/.xls/.ods/.csv）或文件夹（含子文件夹中的全部名册）")
 
 
-def _is_output(path: Path) -> bool:
-    name = path.name
-    return name.startswith(("~$", ".")) or name.endswith(REPORT_SUFFIX) or ".bak-" in name
-
-
-def collect_inputs(paths: List[Path], agent: Optional[str], exclude: Optional[Path] = None) -> list[tuple[Path, str]]:
-    """(file, 代办点) for every roster named or found in the folders, in a stable order;
-    our own reports, backups and anything under ``exclude`` (the output folder) are skipped."""
+def collect_inputs(paths: List[Path], agent: Optional[str], exclude: Optional[Path] = None
+                   ) -> tuple[list[tuple[Path, str]], list[Path]]:
+    """(file, 代办点) for every roster named or found in the folders, in a stable order, and the files
+    skipped there: the tool's own reports, outputs and backups, and anything under ``exclude`` (the output folder)."""
     found: list[tuple[Path, str]] = []
+    skipped: list[Path] = []
     skip = exclude.resolve() if exclude else None
     for path in paths:
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES):
-                if _is_output(file) or (skip and skip in file.resolve().parents):
-                    continue
                 relative = file.relative_to(path).parts
+                if (skip and skip in file.resolve().parents) or any(
+                        part.startswith(".") or ".bak-" in part for part in relative[:-1]) or is_tool_output(file):
+                    if not file.name.startswith(("~$", ".")):
+                        skipped.append(file)
+                    continue
                 found.append((file, agent or (relative[0] if len(relative) > 1 else path.resolve().name)))
         else:
             found.append((path, agent or ""))
-    return found
+    return found, skipped
+
+
+def _say_skipped(skipped: list[Path]) -> None:
+    if skipped:
+        names = "、".join(p.name for p in skipped[:SHOWN]) + (f" 等 {len(skipped)} 个" if len(skipped) > SHOWN else "")
+        console.print(f"已跳过本工具写出的文件（报告、输出、备份）：{escape(names)}", highlight=False)
 
 
 def _progress() -> Progress:
@@ -76,8 +83,9 @@ def _show(result: RosterResult, title: str) -> None:
             table.add_column(column, overflow="fold")
         for problem in shown:
             style = "red" if problem.severity == ERROR else "yellow"
-            table.add_row(f"[{style}]{problem.severity}[/]", escape(problem.where()), escape(problem.reason),
-                          escape(problem.value))
+            # masked before rich folds a narrow column (a split ID would escape the screen's masking)
+            table.add_row(f"[{style}]{problem.severity}[/]", *(escape(mask_ids_in(text)) for text in
+                                                               (problem.where(), problem.reason, problem.value)))
         console.print(table)
     console.print(f"校验 {result.rows_checked} 行（{len(result.files)} 个文件，{len(result.units)} 个单位）："
                   f"错误 [red]{result.errors}[/] 个，提醒 [yellow]{result.warnings}[/] 个。", highlight=False)
@@ -87,12 +95,11 @@ def _date(text: Optional[str]) -> Optional[dt.date]:
     return None if text is None else parse_date(text, "--on")
 
 
-def _write_reports(result: RosterResult, targets: list[tuple[Path, list[str] | None]]) -> None:
-
+def _write_reports(result: RosterResult, targets: list[tuple[Path, list[str] | None]], shown=lambda path: path) -> None:
     for path, files in targets:
         backup = write_report(result, path, files=files)
         kept = f"（原报告已备份为 {backup.name}）" if backup else ""
-        console.print(f"校验报告：{escape(str(path))}{escape(kept)}", highlight=False)
+        console.print(f"校验报告：{escape(str(shown(path)))}{escape(kept)}", highlight=False)
 
 
 def validate(
@@ -112,9 +119,12 @@ def validate(
     """
 
     try:
-        inputs = collect_inputs(rosters, agent)
+        inputs, skipped = collect_inputs(rosters, agent)
+        _say_skipped(skipped)
         if not inputs:
             fail("没有找到名册文件（.xlsx/.xls/.ods/.csv）")
+        if report:
+            check_output_file(report, ".xlsx")
         if report and any(report.resolve() == path.resolve() for path, _agent in inputs):
             fail(f"报告文件 {report} 就是要校验的名册；请换一个文件名，名册不能被覆盖")
         result, readable, unreadable = check_files(inputs, policy, _date(on))
@@ -145,7 +155,8 @@ def fill(
     """由一个或多个名册填写年度参互汇总表、参互单位台账和每个单位的参互申请表。
 
     一个文件夹的单位名册合并为一张汇总表（子文件夹按代办点分行、各出一本台账）；
-    有问题的名册各写一份校验报告到 输出文件夹/校验报告/。原名册不会被改动，已有的输出先备份。
+    有问题的名册各写一份校验报告到 输出文件夹/校验报告/。原名册不会被改动；全部写完后才替换输出文件夹，
+    原有的输出文件夹整体备份为 文件夹名.bak-日期时间（保留最近5份）。
     退出码：0 无错误；1 名册有错误（表格仍按现有数据填写，请改正后重新生成）；2 有文件无法读取。
 
     示例：mutualaid fill 名册文件夹 --into 输出 --office 示范市职工互助保障办事处
@@ -154,26 +165,31 @@ def fill(
     from ..workbooks.fill import fill_forms
 
     try:
-        inputs = collect_inputs(rosters, agent, exclude=into)
+        inputs, skipped = collect_inputs(rosters, agent, exclude=into)
+        _say_skipped(skipped)
         if not inputs:
             fail("没有找到名册文件（.xlsx/.xls/.ods/.csv）")
+        if any(into.resolve() in path.resolve().parents for path, _agent in inputs):
+            fail(f"名册不能放在输出文件夹 {into} 里：输出文件夹每次整体换成新生成的文件")
         result, readable, unreadable = check_files(inputs, policy, _date(on))
         _show(result, "名册问题")
         if not result.units:
             fail("没有可用的名册数据，未填写任何表格")
         with_problems = {p.file for p in result.problems if p.file}
-        _write_reports(result, [(into / "校验报告" / (path.stem + REPORT_SUFFIX), [str(path)])
-                                for path in readable if str(path) in with_problems])
-        with _progress() as progress:
-            total = 1 + len({s.agent for s in result.units.values()}) + (len(result.units) if forms else 0)
-            task = progress.add_task("填写表格", total=total)
-            written = fill_forms(result, into, office=office, forms=forms,
-                                 progress=lambda text: progress.update(task, advance=1, description=escape(text)))
-        for path, backup in written[:12]:
-            kept = f"（原文件已备份为 {backup.name}）" if backup else ""
-            console.print(f"已写入：{escape(str(path))}{escape(kept)}", highlight=False)
+        with staged_folder(into) as stage:   # an interrupted run leaves the old folder as it was
+            _write_reports(result, [(stage.path / "校验报告" / (path.stem + REPORT_SUFFIX), [str(path)])
+                                    for path in readable if str(path) in with_problems], shown=stage.final)
+            with _progress() as progress:
+                total = 1 + len({s.agent for s in result.units.values()}) + (len(result.units) if forms else 0)
+                task = progress.add_task("填写表格", total=total)
+                written = fill_forms(result, stage.path, office=office, forms=forms,
+                                     progress=lambda text: progress.update(task, advance=1, description=escape(text)))
+        for path, _backup in written[:12]:
+            console.print(f"已写入：{escape(str(stage.final(path)))}", highlight=False)
         if len(written) > 12:
             console.print(f"……共写入 {len(written)} 个文件", highlight=False)
+        if stage.backup:
+            console.print(f"原输出文件夹已整体备份为 {escape(stage.backup.name)}", highlight=False)
     except MutualAidError as error:
         fail(error)
     except OSError as error:

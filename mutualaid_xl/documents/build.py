@@ -466,8 +466,17 @@ def _reproducible_bytes(doc) -> bytes:
     return out.getvalue()
 
 
+def _declare(doc, name: str):
+    """Which template this is, and whether it is public, kept in the file so that renamed copies keep them."""
+    from .render import PUBLIC_MARK
+
+    doc.core_properties.category = Path(name).stem
+    doc.core_properties.keywords = PUBLIC_MARK if name == "public_list.docx" else ""
+    return doc
+
+
 def template_bytes() -> dict[str, bytes]:
-    return {name: _reproducible_bytes(builder()) for name, builder in BUILDERS.items()}
+    return {name: _reproducible_bytes(_declare(builder(), name)) for name, builder in BUILDERS.items()}
 
 
 def build(dirs: list[Path] | None = None) -> list[Path]:

@@ -12,12 +12,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import FileFormatError, InputError, MutualAidError, ToolMissingError
-from ..files import backup_name, install_bytes  # noqa: F401 - backup_name is used by callers of office
+from ..files import backup_name, install_bytes, temp_folder  # noqa: F401 - backup_name is used by callers of office
 from ..workbooks import guard
 
 INSTALL_HINT = (
@@ -189,8 +188,7 @@ def convert(
     soffice = find_soffice()
     ext = target.split(":", 1)[0]
     results: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="mutualaid-lo-") as work:
-        work_dir = Path(work)
+    with temp_folder(Path(outdir) if outdir is not None else sources[0].parent) as work_dir:
         profile = work_dir / "profile"
         if recalc:
             (profile / "user").mkdir(parents=True)
@@ -229,6 +227,6 @@ def recalculate_xlsx(src: Path, dst: Path, *, timeout: float | None = None) -> P
     ``src`` is never modified; an existing ``dst`` (even ``src`` itself) is kept as a backup.
     """
     src, dst = Path(src), Path(dst)
-    with tempfile.TemporaryDirectory(prefix="mutualaid-recalc-") as tmp:
+    with temp_folder(dst.parent) as tmp:
         (produced,) = convert([src], _XLSX_FILTER, tmp, timeout=timeout, recalc=True)
         return install_file(produced, dst)

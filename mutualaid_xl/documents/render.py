@@ -4,31 +4,38 @@ Data comes from an .xlsx workbook, a TOML or a JSON file (or a plain dict from o
 Templates are rendered by docxtpl in a sandboxed Jinja environment with autoescape, so text
 with ``&``, ``<`` or quotes survives and a template edited by a clerk cannot run code;
 every template variable must be supplied (a missing one is an error naming it, not a blank).
-Public lists mask names and ID numbers here, whatever the template does.
+A template that declares itself public (标记 公开 in its properties) gets names and ID numbers
+masked here, whatever the template does and whatever its file is called.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 import os
 import re
+import signal
+import threading
+import time
+import zipfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from docxtpl import DocxTemplate, RichText
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from markupsafe import escape
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..rules import money
 from . import seal, signing
 from ..errors import FileFormatError, InputError, MutualAidError
-from ..rules.idcard import mask_id, mask_name
-from ..files import safe_file_name
+from ..rules.idcard import mask_id, mask_ids_in, mask_name
+from ..files import OutputError, safe_file_name, staged_folder
 from .office import install_bytes, to_pdf
 from ..rules.values import cn_date, is_blank, parse_date, parse_decimal
 from ..workbooks import guard
@@ -39,6 +46,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "doc_templates"
+PUBLIC_MARK = "公开"   # in a template's keywords (标记): names and ID numbers are masked in what it renders
 TEMPLATE_NAMES = ("notice", "application_form", "approval_form", "summary_table", "public_list")
 
 # Fields of each built-in template: name -> Chinese label (what a clerk's sheet may use instead).
@@ -128,12 +136,85 @@ def filter_total(rows, key: str):
     return int(total) if total == total.to_integral_value() else total
 
 
+# What one rendering may use: a clerk's template must not exhaust the machine.
+MAX_RANGE = 100_000            # items of range()
+MAX_SEQUENCE = 1_000_000       # characters or items made by * or +
+MAX_OUTPUT = 50_000_000        # characters of rendered XML in one document
+MAX_SECONDS = 60.0             # per document
+
+
+class TemplateLimitError(Exception):
+    """A template went past one of the limits above (the message is Chinese)."""
+
+
+class _LimitedTemplate(Template):
+    def render(self, *args, **kwargs) -> str:
+        env = self.environment
+        pieces = []
+        try:
+            for piece in self.root_render_func(self.new_context(dict(*args, **kwargs))):
+                env.produced(len(piece))
+                pieces.append(piece)
+        except Exception:
+            self.environment.handle_exception()
+        return "".join(pieces)
+
+
 class _Environment(SandboxedEnvironment):
-    """Sandboxed; remembers compiled templates, since docxtpl recompiles the same XML for every document."""
+    """Sandboxed, with the limits above; remembers compiled templates, since docxtpl recompiles the
+    same XML for every document."""
+
+    intercepted_binops = frozenset({"*", "+", "**"})
+    template_class = _LimitedTemplate
 
     def __init__(self, **options):
         super().__init__(**options)
         self._compiled: dict[str, object] = {}
+        self.globals["range"] = self._range
+        self.start()
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + MAX_SECONDS
+        self.output = 0
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TemplateLimitError(f"渲染超过 {MAX_SECONDS:.0f} 秒")
+
+    def produced(self, size: int) -> None:
+        self.output += size
+        if self.output > MAX_OUTPUT:
+            raise TemplateLimitError(f"输出超过 {MAX_OUTPUT // 1_000_000} MB")
+        self.check_time()
+
+    def _range(self, *args):
+        items = range(*args)
+        if len(items) > MAX_RANGE:
+            raise TemplateLimitError(f"range 长度超过 {MAX_RANGE}")
+        return items
+
+    def call_binop(self, context, operator, left, right):
+        self.check_time()
+        sized = (str, list, tuple)
+        if operator == "*" and isinstance(left, int) != isinstance(right, int):
+            seq, times = (left, right) if isinstance(right, int) else (right, left)
+            if isinstance(seq, sized) and len(seq) * times > MAX_SEQUENCE:
+                raise TemplateLimitError(f"重复生成的文字或列表超过 {MAX_SEQUENCE} 个字符")
+        if operator == "+" and isinstance(left, sized) and isinstance(right, sized) \
+                and len(left) + len(right) > MAX_SEQUENCE:
+            raise TemplateLimitError(f"拼接的文字或列表超过 {MAX_SEQUENCE} 个字符")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) \
+                and abs(left) > 1 and right * max(1, abs(left).bit_length()) > 100_000:
+            raise TemplateLimitError("乘方结果过大")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):
+        __self.check_time()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj, attribute):
+        self.check_time()
+        return super().getattr(obj, attribute)
 
     def from_string(self, source, globals=None, template_class=None):
         if globals is not None or template_class is not None or not isinstance(source, str):
@@ -141,6 +222,25 @@ class _Environment(SandboxedEnvironment):
         if source not in self._compiled:
             self._compiled[source] = super().from_string(source)
         return self._compiled[source]
+
+
+@contextmanager
+def _alarm(seconds: float):
+    """Stops a template loop that calls nothing (the checks above never run there); main thread, POSIX."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TemplateLimitError(f"渲染超过 {seconds:.0f} 秒")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds + 1)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def jinja_env() -> SandboxedEnvironment:
@@ -302,8 +402,10 @@ def issuer_marking(text: str) -> RichText:
     return rich
 
 
-def prepare(template: str, data: dict) -> dict[str, object]:
-    """The render context: labels mapped to field names, defaults, lists, masking."""
+def prepare(template: str, data: dict, public: bool | None = None) -> dict[str, object]:
+    """The render context: labels mapped to field names, defaults, lists, masking (``public``:
+    names and ID numbers masked, private fields dropped; default: the public_list template)."""
+    public = template == "public_list" if public is None else public
     labels = {label: name for name, label in FIELDS.get(template, {}).items()}
     context: dict[str, object] = dict(DEFAULTS.get(template, {}))
     given: dict[str, str] = {}  # field -> the key the data used, so errors name the clerk's column
@@ -333,13 +435,44 @@ def prepare(template: str, data: dict) -> dict[str, object]:
         marking = context.get("issuer_marking") or (f"{issuer}文件" if issuer else None)
         if marking:
             context["issuer_marking"] = issuer_marking(str(marking))
-    if template == "public_list":
+    if public:
         context["rows"] = [
             {**{k: v for k, v in row.items() if k not in PRIVATE_KEYS},
              "name": mask_name(row.get("name")), "id_number": mask_id(row.get("id_number"))}
             for row in context.get("rows", [])
         ]
+        if "member" in context:
+            context["member"] = mask_name(context["member"])
+        context = {k: _mask_ids(v) for k, v in context.items()}
     return {k: v for k, v in context.items() if v is not None}
+
+
+def _mask_ids(value):
+    """Any ID number in any text of a public document is masked, wherever the data put it."""
+    if isinstance(value, str):
+        return mask_ids_in(value)
+    if isinstance(value, list):
+        return [_mask_ids(item) for item in value]
+    if isinstance(value, dict):
+        return {k: _mask_ids(v) for k, v in value.items()}
+    return value
+
+
+_CORE = re.compile(rb"<cp:(category|keywords)>([^<]*)</cp:\1>")
+
+
+def declared(blob: bytes) -> tuple[str | None, bool]:
+    """What a .docx template declares in its properties (Word: 文件 > 信息 > 属性): the built-in template
+    it is (类别, e.g. public_list) and whether it is public (标记 contains 公开). A renamed copy keeps both."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as docx:
+            info = docx.getinfo("docProps/core.xml")
+            core = docx.read(info) if info.file_size < 1_000_000 else b""
+    except (KeyError, zipfile.BadZipFile):
+        return None, False
+    found = {m.group(1).decode(): html.unescape(m.group(2).decode("utf-8", "replace")) for m in _CORE.finditer(core)}
+    kind = found.get("category", "").strip()
+    return (kind if kind in FIELDS else None), PUBLIC_MARK in found.get("keywords", "")
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -363,9 +496,11 @@ class Renderer:
 
     def __init__(self, template: Path | str):
         self.path = template_path(template)
-        self.key = template_key(self.path)
         guard.check_document(self.path)
         self.blob = self.path.read_bytes()
+        kind, public = declared(self.blob)
+        self.key = kind or template_key(self.path)
+        self.public = public or self.key == "public_list"
         self.env = jinja_env()
         try:
             self.variables = DocxTemplate(io.BytesIO(self.blob)).get_undeclared_template_variables(self.env)
@@ -382,15 +517,21 @@ class Renderer:
         return f"{name}（{label}）" if label else name
 
     def render_bytes(self, data: dict, *, seal_png: Path | str | None = None) -> bytes:
-        context = prepare(self.key, data)
+        context = prepare(self.key, data, self.public)
         missing = sorted({DERIVED[m] if DERIVED.get(m) and DERIVED[m] not in context else m
                           for m in self.missing(context)})
         if missing:
             names = "、".join(self._label(m) for m in missing)
             raise InputError(f"缺少模板「{self.path.name}」需要的字段：{names}。")
         doc = DocxTemplate(io.BytesIO(self.blob))
+        self.env.start()
         try:
-            doc.render(context, jinja_env=self.env, autoescape=True)
+            with _alarm(MAX_SECONDS):
+                doc.render(context, jinja_env=self.env, autoescape=True)
+        except (TemplateLimitError, MemoryError, OverflowError, RecursionError) as error:
+            reason = str(error) if isinstance(error, TemplateLimitError) else "占用内存或计算量过大"
+            raise FileFormatError(f"模板「{self.path.name}」超出沙箱限制：{reason}。请检查模板中的循环和表达式。",
+                                  file=str(self.path)) from None
         except UndefinedError as error:
             found = re.search(r"attribute '([^']+)'", str(error))
             name = found.group(1) if found else str(error)
@@ -528,26 +669,29 @@ def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str,
                          column=name_column)
     produced: list[Path] = []
     used: set[str] = set()
-    for done, (row, number) in enumerate(zip(rows, numbers), start=1):
-        if is_blank(row.get(name_column)):
-            raise InputError("文件名为空。", file=str(rows_path), sheet=sheet, row=number, column=name_column)
-        base = safe_file_name(row[name_column])
-        name, n = base, 1
-        while name in used:
-            n += 1
-            name = f"{base}-{n}"
-        used.add(name)
-        try:
-            produced.append(renderer.render_to({**common, **row}, outdir / f"{name}.docx", seal_png=seal_png))
-        except MutualAidError as error:
-            column = error.argument if error.argument in row else error.column
-            raise type(error)(error.message, file=str(rows_path), sheet=sheet, row=number, column=column,
-                              argument=None if column == error.argument else error.argument) from None
-        if progress:
-            progress(done, len(rows))
-    if pdf:
-        produced += finish_pdfs(list(produced), seal_png)
-    return produced
+    with staged_folder(outdir) as stage:   # the documents replace the folder only when all are made
+        for done, (row, number) in enumerate(zip(rows, numbers), start=1):
+            if is_blank(row.get(name_column)):
+                raise InputError("文件名为空。", file=str(rows_path), sheet=sheet, row=number, column=name_column)
+            base = safe_file_name(row[name_column])
+            name, n = base, 1
+            while name.lower() in used:
+                n += 1
+                name = f"{base}-{n}"
+            used.add(name.lower())
+            try:
+                produced.append(renderer.render_to({**common, **row}, stage.path / f"{name}.docx", seal_png=seal_png))
+            except OutputError:
+                raise
+            except MutualAidError as error:
+                column = error.argument if error.argument in row else error.column
+                raise type(error)(error.message, file=str(rows_path), sheet=sheet, row=number, column=column,
+                                  argument=None if column == error.argument else error.argument) from None
+            if progress:
+                progress(done, len(rows))
+        if pdf:
+            produced += finish_pdfs(list(produced), seal_png)
+    return [stage.final(path) for path in produced]
 
 
 def template_fields(template: Path | str) -> list[tuple[str, str, str]]:

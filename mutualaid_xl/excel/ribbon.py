@@ -10,11 +10,11 @@ Every button calls the add-in's one VBA callback, which passes the button's id t
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 from ..errors import InputError, MutualAidError, os_reason
+from ..files import temp_folder
 from ..rules.policy import default_policy_id, get_policy, list_policies
 from ..workbooks.sheets import Sheet
 from ..rules.values import is_blank, parse_date
@@ -253,8 +253,8 @@ def compute_claims(book=None) -> str:
 
     def work():
         out = _beside(book, "补助计算.xlsx")
-        with tempfile.TemporaryDirectory() as tmp:
-            result = claims.compute_register(_snapshot(book, Path(tmp)), _policy_id(book))
+        with temp_folder(out.parent) as tmp:   # the snapshot holds personal data: never the system temp folder
+            result = claims.compute_register(_snapshot(book, tmp), _policy_id(book))
         backup = claims.write_result(result, out)
         book.app.books.open(str(out))
         lines = [*claims.notes(result), f"结果已写入 {out}（已打开）。"]
@@ -298,8 +298,8 @@ def _notice(book, seal_png: Path | None, pdf: bool) -> list[Path]:
     from ..documents import render as documents
 
     out = _beside(book, "通知.docx")
-    with tempfile.TemporaryDirectory() as tmp:
-        data = documents.load_data(_snapshot(book, Path(tmp)))
+    with temp_folder(out.parent) as tmp:
+        data = documents.load_data(_snapshot(book, tmp))
     return documents.render("notice", data, out, seal_png=seal_png, pdf=pdf)
 
 

@@ -12,7 +12,8 @@ from .values import excel_error, normalize_text
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999
 CHECK_CHARS = "10X98765432"
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.I)
-_ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
+# 15 to 18 digits (the last may be X), valid or not, possibly split by single spaces: 1101 0119 9001 0100 2X
+_ID_LIKE = re.compile(r"\d(?:[ \u3000]?\d){13,16}(?:[ \u3000]?[\dXx])")
 
 
 def check_char(first17: str) -> str:
@@ -114,5 +115,6 @@ def mask_name(value) -> str:
 
 
 def mask_ids_in(text: str) -> str:
-    """Text for a terminal or a message: anything that looks like an ID number is masked."""
+    """The one masking step for text leaving the tool (screen, reports, messages, public documents):
+    anything that looks like an ID number is masked, wherever it stands."""
     return _ID_LIKE.sub(lambda m: mask_id(m.group()), text)

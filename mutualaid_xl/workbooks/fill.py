@@ -26,7 +26,8 @@ from . import templates as wt
 from ..rules.policy import Policy
 from .roster import RosterResult, UnitSummary
 from ..files import safe_file_name
-from .sheets import set_text, write_atomic
+from ..rules.idcard import mask_ids_in
+from .sheets import mark_output, set_text, write_atomic
 from ..rules.values import cn_date
 
 NO_AGENT = "（未分代办点）"
@@ -146,10 +147,11 @@ def _write_list(ws, layout: wt.Layout, rows: list[dict]):
         row = layout.first_row + offset
         for key, value in values.items():
             cell = ws[f"{letters[key]}{row}"]
-            set_text(cell, value) if isinstance(value, str) else setattr(cell, "value", value)
+            set_text(cell, mask_ids_in(value)) if isinstance(value, str) else setattr(cell, "value", value)
 
 
 def _save(wb, path: Path) -> Path | None:
+    mark_output(wb)
     return write_atomic(path, lambda tmp: wb.save(tmp))
 
 
@@ -197,11 +199,11 @@ def fill_forms(result: RosterResult, into: Path | str, *, office: str = "", form
         for number, summary in enumerate(units, 1):
             for key, value in application_values(summary).items():
                 cell = ws[wt.APPLICATION_CELLS[key]]
-                set_text(cell, value) if isinstance(value, str) else setattr(cell, "value", value)
+                set_text(cell, mask_ids_in(value)) if isinstance(value, str) else setattr(cell, "value", value)
             if len(units) == 1:
                 path = into / wt.APPLICATION_FILE
             else:
-                path = into / "application_forms" / f"{number:05d}-{safe_file_name(summary.unit)}.xlsx"
+                path = into / "application_forms" / f"{number:05d}-{safe_file_name(mask_ids_in(summary.unit))}.xlsx"
             written.append((path, _save(wb, path)))
             step(f"{wt.APPLICATION_SHEET} {summary.unit}")
     return written

@@ -24,8 +24,8 @@ from ..rules.idcard import mask_id, mask_name, normalize_id
 from .roster import FIELDS
 from ..rules.policy import get_policy
 from .recompute import recompute_roster
-from .sheets import (SPREADSHEET_SUFFIXES, Header, Sheet, add_notes_sheet, find_header, header_key, read_sheets,
-                     template_setting, text_row, write_atomic)
+from .sheets import (SPREADSHEET_SUFFIXES, Header, Sheet, add_notes_sheet, find_header, header_key, is_tool_output,
+                     mark_output, read_sheets, report_row, template_setting, write_atomic)
 from ..rules.values import is_blank, normalize_text, parse_decimal
 from .templates import NOT_JOINING, POLICY_NAME
 
@@ -87,6 +87,7 @@ class Reconciliation:
     differences: list[Difference] = field(default_factory=list)
     problems: list[MutualAidError] = field(default_factory=list)
     recomputed: list[str] = field(default_factory=list)      # notes: template formulas recomputed, once per file
+    skipped: list[str] = field(default_factory=list)   # the tool's own files found in a folder, not read
 
     def count(self, kind: str) -> int:
         return sum(1 for d in self.differences if d.kind == kind)
@@ -179,6 +180,9 @@ def read_members(path: Path | str, side: str, problems: list[MutualAidError],
             if "fee" in cols:
                 try:
                     fen = int(parse_decimal(fee, "fee") * 100)
+                    if fen >= MAX_FEE_FEN:
+                        fen = None
+                        raise InputError("过大，不像交费金额（是否把身份证号等填到了这一列？）")
                 except InputError as error:
                     where(index, "fee", f"交费金额{error.message}")
             unit = cell(row, "unit")
@@ -190,17 +194,24 @@ def read_members(path: Path | str, side: str, problems: list[MutualAidError],
     return members
 
 
+MAX_FEE_FEN = 10**12   # ten billion yuan for one member: no fee, most likely an ID number in the wrong column
+
+
 def _yuan(fen: int) -> str:
     return f"{Decimal(fen).scaleb(-2):,.2f}"
 
 
-def roster_files(paths: list[Path | str]) -> list[Path]:
-    """The files named, with a folder standing for the spreadsheets directly in it (Office's ~$ lock files skipped)."""
+def roster_files(paths: list[Path | str], skipped: list[str] | None = None) -> list[Path]:
+    """The files named, with a folder standing for the spreadsheets directly in it; the tool's own
+    reports, outputs and backups (and Office's ~$ lock files) in a folder are skipped and added to ``skipped``."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES
-                           and not p.name.startswith(("~$", ".")))
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES)
+            ours = [p for p in found if is_tool_output(p)]
+            if skipped is not None:
+                skipped += [str(p) for p in ours if not p.name.startswith(("~$", "."))]
+            found = [p for p in found if p not in ours]
             if not found:
                 raise InputError("文件夹中没有表格文件（.xlsx/.xls/.ods/.csv）", file=str(path))
             files += found
@@ -210,8 +221,9 @@ def roster_files(paths: list[Path | str]) -> list[Path]:
 
 
 def reconcile(rosters: list[Path | str], export: Path | str) -> Reconciliation:
-    rosters = roster_files(rosters)
-    result = Reconciliation([str(p) for p in rosters], str(export))
+    skipped: list[str] = []
+    rosters = roster_files(rosters, skipped)
+    result = Reconciliation([str(p) for p in rosters], str(export), skipped=skipped)
     ours = [m for path in rosters for m in read_members(path, ROSTER_SIDE, result.problems, result.recomputed)]
     theirs = read_members(export, SYSTEM_SIDE, result.problems)
     by_key: dict[str, tuple[list[Member], list[Member]]] = defaultdict(lambda: ([], []))
@@ -281,7 +293,7 @@ def write_report(result: Reconciliation, path: Path | str) -> Path | None:
         ws.column_dimensions["A"].width = 32
         ws.append(list(UNIT_HEADERS))
         for line in sorted(result.units.values(), key=lambda u: (u.matches, u.unit)):
-            ws.append(text_row(ws, [line.unit, line.roster_members, line.system_members,
+            ws.append(report_row(ws, [line.unit, line.roster_members, line.system_members,
                                     line.roster_members - line.system_members, money(ws, line.roster_fen),
                                     money(ws, line.system_fen), money(ws, line.difference_fen),
                                     "一致" if line.matches else "不一致"]))
@@ -296,14 +308,15 @@ def write_report(result: Reconciliation, path: Path | str) -> Path | None:
             ws.column_dimensions[letter].width = width
         ws.append(list(DIFF_HEADERS))
         for number, d in enumerate(result.differences, 1):
-            ws.append(text_row(ws, [number, d.kind, mask_id(d.key), mask_name(d.name), d.detail,
+            ws.append(report_row(ws, [number, d.kind, mask_id(d.key), mask_name(d.name), d.detail,
                                     money(ws, d.fen) if d.fen else None, "；".join(m.where for m in d.roster),
                                     "；".join(m.where for m in d.system)]))
         ws = wb.create_sheet("读取问题")
         ws.append(["序号", "位置", "原因"])
         for number, error in enumerate(result.problems, 1):
-            ws.append(text_row(ws, [number, error.where(), error.message]))
+            ws.append(report_row(ws, [number, error.where(), error.message]))
         add_notes_sheet(wb, notes(result))
+        mark_output(wb)
         wb.save(tmp)
 
     return write_atomic(path, writer)
@@ -313,6 +326,8 @@ def notes(result: Reconciliation) -> list[str]:
     lines = [f"系统导出：{Path(result.export_file).name}",
              f"名册：{'、'.join(Path(p).name for p in result.roster_files)}"]
     lines += result.recomputed
+    if result.skipped:
+        lines.append(f"跳过本工具写出的文件：{'、'.join(Path(p).name for p in result.skipped)}")
     lines += [f"{kind}：{count} 人，金额差 {fen} 元" for kind, count, fen in summary_rows(result)]
     lines.append("按身份证号匹配（15位旧号升为18位、全角与小写x已统一）；标“未参”的人员不计。身份证号与姓名已打码，"
                  "请按“名册位置”“系统位置”找到原行。")

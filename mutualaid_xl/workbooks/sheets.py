@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from ..errors import FileFormatError
 from . import guard
 from ..files import write_atomic  # noqa: F401 - the readers' callers write with it
+from ..rules.idcard import mask_ids_in
 from ..rules.values import normalize_text
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -335,15 +336,51 @@ def text_cell(ws, value):
     return set_text(WriteOnlyCell(ws), value)
 
 
+OUTPUT_MARK = "mutualaid 输出"   # in the workbook's keywords: reports and filled forms, never templates
+REPORT_SUFFIX = ".校验报告.xlsx"
+
+
+def mark_output(wb) -> None:
+    """Mark a workbook the tool wrote, so that reading a folder of rosters skips it."""
+    wb.properties.keywords = OUTPUT_MARK
+
+
+def is_tool_output(path: Path) -> bool:
+    """A report, filled form, backup, temp or lock file of this tool (or an Office ~$ lock file)."""
+    name = path.name
+    if name.startswith(("~$", ".")) or name.endswith(REPORT_SUFFIX) or ".bak-" in name:
+        return True
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return False
+    try:
+        with zipfile.ZipFile(path) as book:
+            info = book.getinfo("docProps/core.xml")
+            return info.file_size < 1_000_000 and OUTPUT_MARK.encode() in book.read(info)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return False
+
+
+def report_row(ws, values) -> list:
+    """A write-only report row: every text value through ``report_cell``."""
+    return [report_cell(ws, v) for v in values]
+
+
+def report_cell(ws, value):
+    """A write-only cell for a report a clerk may pass on: text has every ID number masked."""
+    return text_cell(ws, mask_ids_in(value) if isinstance(value, str) else value)
+
+
 def fast_workbook(path: Path | str):
     """An xlsxwriter workbook for large outputs: constant-memory mode (each row goes to disk as
     it is written), and text is never turned into a formula, a number or a hyperlink."""
     import xlsxwriter
 
     path = Path(path)
-    return xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False, "strings_to_numbers": False,
-                                           "tmpdir": str(path.parent)})
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False, "strings_to_numbers": False,
+                                         "tmpdir": str(path.parent)})
+    wb.set_properties({"keywords": OUTPUT_MARK})   # a tool output: folder runs skip it
+    return wb
 
 
 class RowWriter:
@@ -380,7 +417,7 @@ def add_notes_sheet(wb, lines) -> None:
     ws = wb.create_sheet("说明")
     ws.column_dimensions["A"].width = 100
     for line in lines:
-        ws.append([text_cell(ws, line)])
+        ws.append([report_cell(ws, line)])
 
 
 def template_setting(sheets: list[Sheet], name: str):

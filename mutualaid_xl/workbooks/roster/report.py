@@ -45,7 +45,7 @@ def write_report(result: RosterResult, path: Path | str, *, files: list[str] | N
     Returns the backup path when an earlier report was kept."""
     from openpyxl import Workbook
 
-    from ..sheets import add_notes_sheet, text_cell, write_atomic
+    from ..sheets import add_notes_sheet, mark_output, report_cell, write_atomic
 
     problems = problem_rows(result) if files is None else [   # this file's problems and the run's own
         row for row in problem_rows(result) if result.problems[row[0] - 1].file in files + [""]]
@@ -58,7 +58,7 @@ def write_report(result: RosterResult, path: Path | str, *, files: list[str] | N
             ws.column_dimensions[letter].width = width
         ws.append(list(PROBLEM_HEADERS))
         for row in problems:
-            ws.append([text_cell(ws, v) for v in row])
+            ws.append([report_cell(ws, v) for v in row])
         if not problems:
             ws.append([None, None, None, None, None, None, None, "未发现问题"])
         ws = wb.create_sheet("单位汇总")
@@ -66,8 +66,9 @@ def write_report(result: RosterResult, path: Path | str, *, files: list[str] | N
         unit_filter = set(files) if files is not None else None
         for summary, row in zip(result.units.values(), unit_rows(result)):
             if unit_filter is None or unit_filter & set(summary.files):
-                ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in row])
+                ws.append([report_cell(ws, v) for v in row])
         add_notes_sheet(wb, notes(result))
+        mark_output(wb)
         wb.save(tmp)
 
     return write_atomic(path, writer)
