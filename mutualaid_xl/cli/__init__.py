@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import addin, calc, claims, compare, demo, documents, roster, workbooks
+from . import addin, calc, claims, compare, demo, documents, roster, stats, workbooks
 from .chinese import ChineseGroup
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for _module in (addin, claims, documents, calc, roster, workbooks, demo, compare):
+for _module in (addin, claims, documents, calc, roster, workbooks, demo, compare, stats):
     _module.register(app)
 
 

@@ -58,7 +58,7 @@ def _text(value) -> str:
 def read_members(paths: list[Path | str]) -> Members:
     """Every roster file (folders stand for the spreadsheets in them); IDs deduplicated across all."""
     out = Members()
-    seen: dict[str, str] = {}
+    seen: dict[tuple, str] = {}   # (the roster's policy, ID): once per period
     for path in roster_files(paths):
         sheets = read_sheets(path, skip_hidden=True)
         setting = template_setting(sheets, POLICY_NAME)
@@ -101,17 +101,17 @@ def read_members(paths: list[Path | str]) -> Members:
                 try:
                     key = normalize_id(raw)
                 except InputError as error:
-                    problem(index, "id_number", f"{error.message}：本行未计入参与人数和筹集资金")
+                    problem(index, "id_number", f"身份证号{error.message.removeprefix('身份证号')}：本行未计入参与人数和筹集资金")
                     continue
                 where = f"{path.name} 工作表「{sheet.name}」第 {sheet.excel_row(index)} 行"
-                if key in seen:
-                    problem(index, "id_number", f"身份证号与 {seen[key]} 重复：只计一次")
+                if (book.policy_id, key) in seen:
+                    problem(index, "id_number", f"身份证号与 {seen[book.policy_id, key]} 重复：只计一次")
                     continue
                 category = _text(cell(row, "category"))
                 if not category:
                     problem(index, "category", "类别为空：本行未计入参与人数和筹集资金")
                     continue
-                seen[key] = where
+                seen[book.policy_id, key] = where
                 book.members.append(Member(key, category + (f"/{membership}" if membership else ""),
                                            path.name, sheet.name, sheet.excel_row(index)))
         if not found:
