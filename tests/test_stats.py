@@ -129,3 +129,35 @@ def test_register_without_payment_date_names_the_column(tmp_path):
     rows = figures(out / "运行情况统计表_2021.xlsx")
     assert rows["2021年度（第三期）"][1:3] == [5, 4 * FEE_ACTIVE + FEE_RETIRED]   # still filled
     assert rows["2021年度合计"][5] is None
+
+
+def _statement_text(docx: Path) -> str:
+    from docx import Document
+
+    doc = Document(docx)
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_fund_statement_holds_the_figures_and_no_personal_data(tmp_path):
+    result, book = run_stats(tmp_path, "--opening-balance", "50000", "--remitted", "100", "--returned", "30",
+                             "--issuer", "某某县总工会")
+    text = _statement_text(book.parent / "互助金收支情况公示_2021.docx")
+    raised, paid, unpaid = 4 * FEE_ACTIVE + FEE_RETIRED, 11240 + 217000 + 2120, 2120 + 200
+    balance = 50000 + raised - 100 + 30 - paid - unpaid
+    for figure in (f"{raised:,.2f}", f"{paid:,.2f}", f"{paid - 360:,.2f}", "360.00", f"{unpaid:,.2f}",
+                   f"{balance:,.2f}", "某某县总工会2021年度职工医疗互助金收支情况公示", "2021年12月30日"):
+        assert figure in text, figure
+    for name, id_number in (("张三", A), ("李四", B), ("王五", C), ("赵六", E)):
+        assert name not in text and id_number not in text and id_number[-4:] not in text
+
+
+@pytest.mark.libreoffice
+def test_fund_statement_pdf(tmp_path):
+    import subprocess
+
+    result, book = run_stats(tmp_path, "--opening-balance", "50000", "--pdf")
+    pdf = book.parent / "互助金收支情况公示_2021.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "230,360.00" in text and "2,320.00" in text and "未统计" in text   # remitted/returned not given
+    assert "张三" not in text

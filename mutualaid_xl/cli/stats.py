@@ -27,14 +27,18 @@ def stats(
     opening: Optional[str] = typer.Option(None, "--opening-balance", help="上期结余（元）"),
     remitted: Optional[str] = typer.Option(None, "--remitted", help="上缴市总工会金额（元）"),
     returned: Optional[str] = typer.Option(None, "--returned", help="市总累计回拨金额（元）"),
+    issuer: str = typer.Option("某某县总工会", "--issuer", help="收支公示的公示单位"),
+    pdf: bool = typer.Option(False, "--pdf", help="收支公示同时导出 PDF（需要 LibreOffice）"),
 ) -> None:
     """填写运行情况统计表：参与职工人数和筹集资金按互助期取自名册，救助情况按自然年度取自登记表，
     结余为表中可见的公式（扣除已审批未支付的互助金）。另有“数据来源”表说明每个数字的来源。
+    同时写出互助金收支情况公示（.docx，--pdf 时另有 PDF），只有汇总数字，没有姓名和身份证号。
 
     输入文件不被改动；有问题的行逐一列出，此时退出码为 1。
 
     示例：mutualaid stats --rosters 名册 --claims 登记表.xlsx --year 2020 --opening-balance 120000 --into 统计
     """
+    from ..documents.fund_statement import write_statement
     from ..workbooks.stats import compute_stats, write_stats
 
     try:
@@ -46,6 +50,7 @@ def stats(
                                    remitted=money[1], returned=money[2])
             out = into / f"运行情况统计表_{year}.xlsx"
             backup = write_stats(result, out)
+            made = write_statement(result, into / f"互助金收支情况公示_{year}.docx", issuer=issuer, pdf=pdf)
     except MutualAidError as error:
         fail(mask_ids_in(str(error)))
     except OSError as error:
@@ -70,6 +75,7 @@ def stats(
     if backup:
         console.print(f"原有结果文件已备份为 {escape(backup.name)}")
     console.print(f"统计表已写入 {escape(str(out))}")
+    console.print(f"收支公示：{'、'.join(escape(p.name) for p in made)}")
     if result.problems:
         raise typer.Exit(1)
 

@@ -187,6 +187,17 @@ def compute_stats(rosters: list[Path | str], registers: list[Path | str], year: 
     return Stats(year, as_of, periods, aid, opening, remitted, returned, problems, missing)
 
 
+def balance_fen(stats: Stats) -> int | None:
+    """说明 3's balance, as the sheet's formula computes it; None when a term is unknown."""
+    aid = stats.aid
+    given = (stats.opening, stats.remitted, stats.returned)
+    if None in given or aid.paid_fen is None or aid.unpaid_fen is None:
+        return None
+    opening, remitted, returned = (int(v.scaleb(2)) for v in given)
+    raised = sum(p.raised_fen for p in stats.periods)
+    return opening + raised - remitted + returned - aid.paid_fen - aid.unpaid_fen
+
+
 # ------------------------------------------------------------------ the workbook
 
 
