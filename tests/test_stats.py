@@ -5,10 +5,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from fake_book import FakeBook
 from openpyxl import Workbook, load_workbook
+from openpyxl.workbook.defined_name import DefinedName
 from typer.testing import CliRunner
 
 from mutualaid_xl.cli import app
+from mutualaid_xl.excel import ribbon
 from mutualaid_xl.rules.idcard import check_char
 
 runner = CliRunner()
@@ -161,3 +164,20 @@ def test_fund_statement_pdf(tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "230,360.00" in text and "2,320.00" in text and "未统计" in text   # remitted/returned not given
     assert "张三" not in text
+
+
+def test_ribbon_run_statistics_from_the_open_register(tmp_path):
+    rosters, register = county(tmp_path)
+    wb = load_workbook(register)
+    ws = wb.create_sheet("参数")
+    ws["A1"], ws["B1"], ws["A2"], ws["B2"] = "统计年度", 2021, "上期结余", 50000
+    wb.defined_names["统计年度"] = DefinedName("统计年度", attr_text="'参数'!$B$1")
+    wb.defined_names["上期结余"] = DefinedName("上期结余", attr_text="'参数'!$B$2")
+    book = FakeBook.from_openpyxl(wb, fullname=str(tmp_path / "登记表.xlsx"))
+    message = ribbon.run_statistics(book)
+    out = tmp_path / "登记表-运行统计" / "运行情况统计表_2021.xlsx"
+    assert book.app.books.opened == [str(out)], message
+    assert "缺少：上缴市总工会金额" in message and "有 2 个问题" in message
+    rows = figures(out)
+    assert rows["2021年度合计"][5:7] == [2, 11240 + 217000 + 2120]
+    assert (out.parent / "互助金收支情况公示_2021.docx").is_file()
