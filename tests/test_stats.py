@@ -181,3 +181,17 @@ def test_ribbon_run_statistics_from_the_open_register(tmp_path):
     rows = figures(out)
     assert rows["2021年度合计"][5:7] == [2, 11240 + 217000 + 2120]
     assert (out.parent / "互助金收支情况公示_2021.docx").is_file()
+
+
+@pytest.mark.parametrize("args, aided, paid, unpaid", [
+    (["--year", "2021", "--as-of", "2021-12-31"], 3, 11240 + 217000 + 2120 + 200, 2120),   # 李四's 12-31 payment counts
+    (["--year", "2020"], 1, 200, 0),                                                      # the other natural year
+])
+def test_natural_year_and_cut_off(tmp_path, args, aided, paid, unpaid):
+    rosters, register = county(tmp_path)
+    out = tmp_path / "统计"
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(register), *args, "--into", str(out)])
+    assert result.exit_code == 1, result.output
+    book = next(out.glob("运行情况统计表_*.xlsx"))
+    assert [v for v in figures(book).values() if v[0] and "合计" in v[0]][0][5:7] == [aided, paid]
+    assert load_workbook(book)["运行情况统计表"]["C17"].value == unpaid
