@@ -196,3 +196,15 @@ def test_chart_shows_in_libreoffice_pdf(tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "各自付费用分段补助合计（元）" in text   # the chart's title, drawn by LibreOffice
     assert "测算方案" in text and "250,000 元以上" in text
+
+
+def test_a_self_pay_written_as_text_falls_in_its_band(tmp_path):
+    register = write_register(tmp_path / "登记表.xlsx", rows=[("张三", A, D(2021, 6, 1), D(2021, 6, 13), "20,000元", 2)])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["compare", str(register), "-p", "nm-2021", "-a", "nm-2021", "--into", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = {r[0]: r[1:] for r in load_workbook(out / "方案测算_nm-2021_nm-2021.xlsx")["汇总"].iter_rows(values_only=True)
+               if r[0]}
+    assert summary["10,000—100,000 元"][:3] == (1, 11240, 11240) and summary["0—10,000 元"][0] == 0
+    differences = [r for r in load_workbook(out / "方案测算_nm-2021_nm-2021.xlsx")["参数差异"].iter_rows(values_only=True)]
+    assert differences[1][0] == "两个方案的参数相同"

@@ -195,3 +195,14 @@ def test_natural_year_and_cut_off(tmp_path, args, aided, paid, unpaid):
     book = next(out.glob("运行情况统计表_*.xlsx"))
     assert [v for v in figures(book).values() if v[0] and "合计" in v[0]][0][5:7] == [aided, paid]
     assert load_workbook(book)["运行情况统计表"]["C17"].value == unpaid
+
+
+def test_an_unreadable_payment_date_is_named_and_not_counted(tmp_path):
+    register = [REGISTER[0][:7] + ("2021年13月1日", "是"), *REGISTER[1:]]
+    rosters, path = county(tmp_path, REGISTER_HEADERS, register)
+    out = tmp_path / "统计"
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(path), "--year", "2021", "--into", str(out)],
+                           terminal_width=200)
+    assert result.exit_code == 1
+    assert "第 2 行" in result.output and "H（支付日期）" in result.output
+    assert figures(out / "运行情况统计表_2021.xlsx")["2021年度合计"][5:7] == [2, 217000 + 2120]

@@ -46,7 +46,7 @@ def compare(
                 fail("结果文件不能与输入文件相同（输入文件不会被改动）")
             backup = write_comparison(comparison, summary, out)
     except MutualAidError as error:
-        fail(mask_ids_in(str(error)))
+        fail(error)
     except OSError as error:
         fail(f"无法写入 {into}：{os_reason(error)}")
     old, new = comparison.total_fen(0), comparison.total_fen(1)

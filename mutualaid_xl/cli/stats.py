@@ -52,7 +52,7 @@ def stats(
             backup = write_stats(result, out)
             made = write_statement(result, into / f"互助金收支情况公示_{year}.docx", issuer=issuer, pdf=pdf)
     except MutualAidError as error:
-        fail(mask_ids_in(str(error)))
+        fail(error)
     except OSError as error:
         fail(f"无法写入 {into}：{os_reason(error)}")
     table = Table(title=f"{year}年度运行情况（截至 {result.as_of:%Y-%m-%d}）", show_header=False)

@@ -92,10 +92,13 @@ def band_edges(policy: Policy) -> list[int]:
 
 
 def _base_fen(result: ClaimsResult) -> np.ndarray:
-    claims = result.claims
-    if result.policy.subsidy is not None and result.policy.subsidy.base == "total_cost":
-        return claims.total_cost
-    return claims.self_pay
+    """The amount the bands apply to, per row, in fen (rows read by the scalar parser included)."""
+    name = "total_cost" if result.policy.subsidy is not None and result.policy.subsidy.base == "total_cost" else "self_pay"
+    base = getattr(result.claims, name).copy()
+    for i, stay in result.claims.scalar.items():
+        value = getattr(stay, name, None)
+        base[i] = 0 if value is None else int(value.scaleb(2))
+    return base
 
 
 @dataclass

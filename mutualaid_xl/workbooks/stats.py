@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Protection
 
 from ..errors import InputError, MutualAidError
 from ..rules.idcard import mask_ids_in
+from ..rules.money import round_half_up
 from ..rules.policy import Policy, get_policy
 from ..rules.values import is_blank, parse_bool, parse_date
 from .claims import FIELDS as CLAIM_FIELDS, ClaimsResult, computed_positions, compute_register
@@ -90,14 +91,32 @@ def _periods(members: Members, policy: str | None, problems: list) -> list[Perio
     return out
 
 
-def _date(value, error_at) -> dt.date | None:
-    if is_blank(value):
-        return None
-    try:
-        return parse_date(value, "日期")
-    except InputError as error:
-        error_at(error.message)
-        return None
+class _RegisterRows:
+    """The register's 审批日期, 支付日期 and 是否重大疾病 cells of one computed row; bad cells become problems."""
+
+    def __init__(self, result: ClaimsResult, problems: list):
+        self.result, self.problems = result, problems
+        header = find_header(result.sheet, {**CLAIM_FIELDS, **REGISTER_FIELDS})
+        self.titles = header.titles if header else {}
+        self.cols = {k: header.columns.get(k) if header else None for k in REGISTER_FIELDS}
+
+    def _error(self, index: int, key: str, message: str) -> None:
+        sheet = self.result.sheet
+        self.problems.append(MutualAidError(message, file=Path(self.result.file).name, sheet=sheet.name,
+                                            row=sheet.excel_row(index),
+                                            column=f"{sheet.letter(self.cols[key])}（{self.titles[key]}）"))
+
+    def value(self, index: int, key: str, parse):
+        col = self.cols[key]
+        row = self.result.sheet.rows[index]
+        cell = row[col] if col is not None and col < len(row) else None
+        if is_blank(cell):
+            return None
+        try:
+            return parse(cell, REGISTER_FIELDS[key][0])
+        except InputError as error:
+            self._error(index, key, error.message)
+            return None
 
 
 def _aid(registers: list[Path], policy: str | None, start: dt.date, end: dt.date, problems: list,
@@ -110,9 +129,8 @@ def _aid(registers: list[Path], policy: str | None, start: dt.date, end: dt.date
         problems += result.problems
         aid.files.append(path.name)
         aid.rows += len(result.rows)
-        header = find_header(result.sheet, {**CLAIM_FIELDS, **REGISTER_FIELDS})
-        cols = {k: header.columns.get(k) for k in REGISTER_FIELDS} if header else dict.fromkeys(REGISTER_FIELDS)
-        for key, col in cols.items():
+        cells = _RegisterRows(result, problems)
+        for key, col in cells.cols.items():
             if col is None:
                 lacking.add(key)
                 problems.append(MutualAidError(
@@ -120,38 +138,19 @@ def _aid(registers: list[Path], policy: str | None, start: dt.date, end: dt.date
                     f"{_NEEDS[key]}无法统计", file=path.name, sheet=result.sheet.name))
         for position in computed_positions(result):
             index = result.rows[position]
-            row = result.sheet.rows[index]
-
-            def cell(key):
-                col = cols[key]
-                return row[col] if col is not None and col < len(row) else None
-
-            def error_at(key, message):
-                problems.append(MutualAidError(message, file=path.name, sheet=result.sheet.name,
-                                               row=result.sheet.excel_row(index),
-                                               column=f"{result.sheet.letter(cols[key])}（{header.titles[key]}）"))
-
-            paid = _date(cell("paid"), lambda m: error_at("paid", m))
-            approved = _date(cell("approved"), lambda m: error_at("approved", m))
+            paid = cells.value(index, "paid", parse_date)
+            approved = cells.value(index, "approved", parse_date)
             amount = int(result.amounts.amount_fen[position])
             if paid is not None and start <= paid <= end:
                 aid.paid_rows += 1
                 aid.paid_fen += amount
-                _, allowance, _ = result.amounts.parts(position)
-                allowance_fen = int((Decimal(allowance.numerator) / allowance.denominator * 100).quantize(Decimal(1), "ROUND_HALF_UP"))
-                aid.allowance_fen += allowance_fen
-                aid.benefit_fen += amount - allowance_fen
-                key = result.keys[position]
-                members.add(key)
-                flag = cell("serious")
-                try:
-                    is_serious = not is_blank(flag) and parse_bool(flag, "是否重大疾病")
-                except InputError as error:
-                    error_at("serious", error.message)
-                    is_serious = False
-                if is_serious:
+                allowance = int(round_half_up(result.amounts.parts(position)[1], Decimal("0.01")).scaleb(2))
+                aid.allowance_fen += allowance
+                aid.benefit_fen += amount - allowance
+                members.add(result.keys[position])
+                if cells.value(index, "serious", parse_bool):
                     aid.serious_fen += amount
-                    serious.add(key)
+                    serious.add(result.keys[position])
             elif approved is not None and approved <= end and (paid is None or paid > end):
                 aid.unpaid_rows += 1
                 aid.unpaid_fen += amount
