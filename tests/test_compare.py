@@ -208,3 +208,23 @@ def test_a_self_pay_written_as_text_falls_in_its_band(tmp_path):
     assert summary["10,000—100,000 元"][:3] == (1, 11240, 11240) and summary["0—10,000 元"][0] == 0
     differences = [r for r in load_workbook(out / "方案测算_nm-2021_nm-2021.xlsx")["参数差异"].iter_rows(values_only=True)]
     assert differences[1][0] == "两个方案的参数相同"
+
+
+def test_members_at_the_cap_under_each_policy(tmp_path):
+    # nm-2021: 补助金 at most 250000 a period (细则第十条). 300000 self-pay gives 217000, a second one the rest
+    # (33000) and so reaches the cap; with the cap raised to 300000 the second stay gets 300000 − 217000 = 83000,
+    # and the cap is reached again.
+    rows = [("张三", A, D(2021, 6, 1), D(2021, 6, 13), 300000, 2), ("张三", A, D(2021, 8, 1), D(2021, 8, 3), 300000, 2),
+            ("李四", B, D(2021, 7, 1), D(2021, 7, 3), 300000, 1)]
+    register = write_register(tmp_path / "登记表.xlsx", rows=rows)
+    draft = make_draft(tmp_path, lambda t: t.replace("per_period = 250000", "per_period = 300000"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["compare", str(register), "-p", "nm-2021", "-a", str(draft), "--into", str(out)],
+                           terminal_width=200)
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out / "方案测算_nm-2021_nm-2022-draft.xlsx")
+    amounts = [(r[5], r[6]) for r in wb["测算明细"].iter_rows(min_row=2, max_row=4, values_only=True)]
+    assert amounts == [(217240, 217240), (33000, 83000), (217020, 217020)]
+    summary = {r[0]: r[1:] for r in wb["汇总"].iter_rows(values_only=True) if r[0]}
+    assert summary["达到期内封顶的人数"][:2] == (1, 1)
+    assert "1 人多得，0 人少得" in result.output

@@ -206,3 +206,21 @@ def test_an_unreadable_payment_date_is_named_and_not_counted(tmp_path):
     assert result.exit_code == 1
     assert "第 2 行" in result.output and "H（支付日期）" in result.output
     assert figures(out / "运行情况统计表_2021.xlsx")["2021年度合计"][5:7] == [2, 217000 + 2120]
+
+
+def test_rosters_of_two_periods_are_counted_per_period(tmp_path):
+    rosters, register = county(tmp_path)
+    wb = Workbook()
+    ws = wb.active
+    for row in (("姓名", "身份证号", "类别", "续互/新参互"), ("张三", A, "在职", "续互"), ("吴十", synthetic_id(7), "在职", "新参互")):
+        ws.append(row)
+    settings = wb.create_sheet("设置")
+    settings["A3"], settings["B3"] = "方案编号", "yn-14"      # the templates' 设置 sheet: 方案编号 in B3
+    wb.save(rosters / "上期单位.xlsx")
+    out = tmp_path / "统计"
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(register), "--year", "2021", "--into", str(out)])
+    assert result.exit_code == 1, result.output
+    rows = figures(out / "运行情况统计表_2021.xlsx")
+    assert rows["2021年度（第三期）"][1:3] == [5, 4 * FEE_ACTIVE + FEE_RETIRED]
+    assert rows["第十四期（2018年）"][1:3] == [2, 120 + 150]   # A counts in each period; 续互 120, 新参互 150
+    assert rows["2021年度合计"][1:3] == ["=SUM(B5:B8)", "=SUM(C5:C8)"]
