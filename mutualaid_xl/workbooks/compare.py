@@ -21,7 +21,7 @@ from ..errors import MutualAidError
 from ..rules.idcard import mask_id, mask_name
 from ..rules.policy import Policy, get_policy, load_policy_file
 from .claims import ClaimsResult, compute_register, yuan_of_fen
-from .members import Members, fees, read_members
+from .members import fees, read_members
 from .sheets import RowWriter, fast_workbook, write_atomic
 
 SKIPPED_KEYS = {"schema_version", "id", "name", "region", "period", "kind", "documents", "notes", "source",
@@ -41,7 +41,7 @@ class Comparison:
     current: Policy
     proposal: Policy
     pairs: list[tuple[ClaimsResult, ClaimsResult]]
-    members: Members | None = None
+    income: list[tuple[int, int]] | None = None   # (fee income in fen, members counted) per policy, from rosters
     problems: list[MutualAidError] = field(default_factory=list)
 
     def total_fen(self, which: int) -> int:
@@ -53,12 +53,17 @@ def compare(registers: list[Path | str], current: Policy | str, proposal: Policy
     current = current if isinstance(current, Policy) else get_policy(current)
     proposal = proposal if isinstance(proposal, Policy) else load_proposal(proposal)
     pairs = [(compute_register(p, current), compute_register(p, proposal)) for p in registers]
-    result = Comparison(current, proposal, pairs, read_members(rosters) if rosters else None)
+    result = Comparison(current, proposal, pairs)
     for old, new in pairs:
         shown = {(e.row, e.message) for e in old.problems}
         result.problems += old.problems + [e for e in new.problems if (e.row, e.message) not in shown]
-    if result.members is not None:
-        result.problems += result.members.problems
+    if rosters:
+        members = read_members(rosters)
+        result.problems += members.problems
+        found = [fees(members.members, p) for p in (current, proposal)]
+        result.income = [(total, counted) for total, counted, _problems in found]
+        shown = {(e.file, e.row) for e in found[0][2]}
+        result.problems += found[0][2] + [e for e in found[1][2] if (e.file, e.row) not in shown]
     return result
 
 
@@ -183,10 +188,9 @@ def summarize(comparison: Comparison) -> Summary:
     keys = set(old_total) | set(new_total)
     diff = [new_total.get(k, 0) - old_total.get(k, 0) for k in keys]
     income = counted = None
-    if comparison.members is not None:
-        found = [fees(comparison.members.members, p) for p in (comparison.current, comparison.proposal)]
-        income, counted = (found[0][0], found[1][0]), (found[0][1], found[1][1])
-        comparison.problems += found[0][2] + [e for e in found[1][2] if e.message not in {x.message for x in found[0][2]}]
+    if comparison.income is not None:
+        (income_old, counted_old), (income_new, counted_new) = comparison.income
+        income, counted = (income_old, income_new), (counted_old, counted_new)
     return Summary(bands(comparison), (caps[0], caps[1]), (lifted[0], lifted[1]), sum(d > 0 for d in diff),
                    sum(d < 0 for d in diff), len(keys), income, counted)
 
