@@ -244,6 +244,23 @@ def claims_part(table: Table, rows: int, work: Path) -> None:
         table.add(f"mutualaid claims {detail}", f"{rows:,} 行", seconds,
                   f"CPU {cpu:.1f} s，是裸读 {read_cpu:.1f} s + 裸写同样 {len(cells):,} 行 {write_cpu:.1f} s（CPU）的 "
                   f"{cpu / (read_cpu + write_cpu):.2f} 倍；峰值内存 {memory:,.0f} MB")
+        if detail == "--no-detail":
+            claims_cpu = cpu
+    compare_part(table, rows, register, claims_cpu, work)
+
+
+def compare_part(table: Table, rows: int, register: Path, claims_cpu: float, work: Path) -> None:
+    """`mutualaid compare` (方案测算) of the same register under nm-2021 and a draft; target ≤ 2.5 × claims."""
+    draft = work / "nm-bench-draft.toml"
+    run_cli(["policy", "new", "--from", "nm-2021", str(draft)])
+    draft.write_text(draft.read_text(encoding="utf-8").replace("rate = 0.40", "rate = 0.50"), encoding="utf-8")
+    seconds, cpu, memory, code = run_cli(["compare", str(register), "--policy", "nm-2021", "--against", str(draft),
+                                          "--into", str(work / "compare")])
+    if code != 0 or not (work / "compare" / "方案测算_nm-2021_nm-bench-draft.xlsx").exists():
+        table.failed = True
+    table.add("mutualaid compare（两个方案）", f"{rows:,} 行", seconds,
+              f"CPU {cpu:.1f} s，是 mutualaid claims --no-detail（CPU {claims_cpu:.1f} s）的 {cpu / claims_cpu:.2f} 倍"
+              f"（目标 ≤ 2.5）；峰值内存 {memory:,.0f} MB")
 
 
 UDF_ROWS = 100_000          # the worksheet-function comparison: one range of this many rows at most

@@ -15,7 +15,7 @@ def test_benchmark_runs_and_prints_the_table():
     items = [line.split(" | ")[0].removeprefix("| ") for line in table[1:]]
     for item in ("读名册（python-calamine）", "读名册（openpyxl 只读）", "校验名册（身份证、年龄、交费、参互比例）",
                  "填写年度汇总表和台账", "SUBSIDY 向量化（整数列）", "SUBSIDY 逐行（标量引擎）",
-                 "mutualaid claims --no-detail", "mutualaid claims --detail",
+                 "mutualaid claims --no-detail", "mutualaid claims --detail", "mutualaid compare（两个方案）",
                  "生成审批表（docxtpl）", "转换 PDF（LibreOffice）", "峰值内存"):
         assert item in items, item
     assert "| 2,000 笔 |" in run.stdout

@@ -94,7 +94,8 @@ def test_doctemplates_build_to_a_folder(tmp_path):
     result = runner.invoke(app, ["doctemplates", "build", "--outdir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.docx")) == sorted(
-        ["notice.docx", "application_form.docx", "approval_form.docx", "summary_table.docx", "public_list.docx"])
+        ["notice.docx", "application_form.docx", "approval_form.docx", "summary_table.docx", "public_list.docx",
+         "fund_statement.docx"])
 
 
 @pytest.mark.libreoffice

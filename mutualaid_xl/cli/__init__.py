@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from . import addin, app as app_module, calc, claims, demo, documents, roster, workbooks
+from . import addin, app as app_module, calc, claims, compare, demo, documents, roster, stats, workbooks
 from .chinese import ChineseGroup
 from .common import MaskedStream
 
@@ -25,7 +25,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for _module in (addin, claims, documents, calc, roster, workbooks, demo, app_module):
+for _module in (addin, claims, documents, calc, roster, workbooks, demo, compare, stats, app_module):
     _module.register(app)
 
 

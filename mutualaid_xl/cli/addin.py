@@ -33,7 +33,7 @@ def _table(title: str, results) -> Table:
 
 @addin_app.command("build")
 def build(directory: Path = typer.Argument(Path("addin"), help="输出目录（默认 addin）")) -> None:
-    """由 xlwings 自带的加载项模板生成职工互助加载项 mutualaid_xl.xlam（一个文件，七个按钮，SUBSIDY 等函数）。内容未变的文件不动。
+    """由 xlwings 自带的加载项模板生成职工互助加载项 mutualaid_xl.xlam（一个文件，八个按钮，SUBSIDY 等函数）。内容未变的文件不动。
 
     示例：mutualaid addin build addin
     """

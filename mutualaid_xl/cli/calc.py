@@ -41,7 +41,7 @@ def policies() -> None:
         table.add_column(column, no_wrap=column == "编号")
     default = default_policy_id()
     for policy in items:
-        kind = "正式" if policy.kind == "production" else "参考预设"
+        kind = {"production": "正式", "draft": "测算草案"}.get(policy.kind, "参考预设")
         mark = "（默认）" if policy.id == default else ""
         table.add_row(policy.id + mark, policy.name, kind)
     console.print(table)

@@ -14,7 +14,7 @@ from .common import console, fail
 
 seal_app = typer.Typer(help="印章：生成演示用样章。", no_args_is_help=True)
 cert_app = typer.Typer(help="数字证书：生成演示用样章证书。", no_args_is_help=True)
-templates_app = typer.Typer(help="Word 模板（红头通知、申请表、审批表、汇总表、公示名单）。", no_args_is_help=True)
+templates_app = typer.Typer(help="Word 模板（红头通知、申请表、审批表、汇总表、公示名单、收支公示）。", no_args_is_help=True)
 
 
 def render(

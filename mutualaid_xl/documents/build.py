@@ -443,12 +443,43 @@ def build_public_list():
     return doc
 
 
+def build_fund_statement():
+    """互助金收支情况公示: the notice's GB/T 9704 page (margins, 3号仿宋 on 28.95 pt lines, page
+    numbers), a title, the figures as a two-column table, and the issuer. Aggregates only."""
+    doc, section = _base()
+    _page_numbers(doc, section)
+    _paragraph_style(doc, "公文标题", XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line=36, before=LINE_PT,
+                     after=LINE_PT)
+    _paragraph_style(doc, "公文正文", first_indent_chars=2)
+    for name in (SIGNATURE_STYLE, "成文日期"):
+        style = _paragraph_style(doc, name, align=WD_ALIGN_PARAGRAPH.LEFT)
+        style.paragraph_format.tab_stops.add_tab_stop(SIGNATURE_CENTRE, WD_TAB_ALIGNMENT.CENTER)
+    _para(doc, "{{ title }}", "公文标题")
+    _para(doc, "{{ intro }}", "公文正文")
+    table = _table(doc, 4, [96, 60], size=BODY_PT, row_mm=10)
+    for cell, text in zip(table.rows[0].cells, ("项目", "金额（元）或人数")):
+        _cell(cell, text, size=14, east=HEITI)
+    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for r in rows %}")
+    _cell(table.rows[2].cells[0], "{{ r.item }}", size=14, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell(table.rows[2].cells[1], "{{ r.value }}", size=14, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    _cell_vcenter(table)
+    _control(doc, "for line in note")
+    _para(doc, "{{ line }}", "公文正文")
+    _control(doc, "endfor")
+    _para(doc, "", "公文正文")
+    _para(doc, "\t{{ issuer }}", SIGNATURE_STYLE)
+    _para(doc, "\t{{ date|cn_date }}", "成文日期")
+    return doc
+
+
 BUILDERS: dict[str, Callable] = {
     "notice.docx": build_notice,
     "application_form.docx": build_application_form,
     "approval_form.docx": build_approval_form,
     "summary_table.docx": build_summary_table,
     "public_list.docx": build_public_list,
+    "fund_statement.docx": build_fund_statement,
 }
 
 

@@ -47,7 +47,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "doc_templates"
 PUBLIC_MARK = "公开"   # in a template's keywords (标记): names and ID numbers are masked in what it renders
-TEMPLATE_NAMES = ("notice", "application_form", "approval_form", "summary_table", "public_list")
+TEMPLATE_NAMES = ("notice", "application_form", "approval_form", "summary_table", "public_list", "fund_statement")
 
 # Fields of each built-in template: name -> Chinese label (what a clerk's sheet may use instead).
 FIELDS: dict[str, dict[str, str]] = {
@@ -79,6 +79,9 @@ FIELDS: dict[str, dict[str, str]] = {
         "title": "标题", "intro": "说明", "rows": "名单", "period": "公示期", "issuer": "公示单位",
         "contact": "联系电话", "date": "日期",
     },
+    "fund_statement": {
+        "title": "标题", "intro": "说明", "rows": "收支情况", "note": "附注", "issuer": "公示单位", "date": "日期",
+    },
 }
 ROW_FIELDS: dict[str, str] = {
     "姓名": "name", "名称": "name", "代办点名称": "name", "办事处名称": "name", "单位名称": "name",
@@ -86,6 +89,7 @@ ROW_FIELDS: dict[str, str] = {
     "补助金额": "amount", "金额": "amount", "补助合计": "amount",
     "参互单位数": "units", "续互人数": "renew", "新参互人数": "new", "在职参互人数": "active",
     "退休参互人数": "retired", "互助金总额": "fee_total",
+    "项目": "item", "数值": "value",
     "分段": "band", "自付费用分段": "band", "段内金额": "base", "补助比例": "ratio", "比例": "ratio",
 }
 DEFAULTS: dict[str, dict[str, object]] = {
@@ -97,8 +101,9 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "summary_table": {"title": "年度参互汇总表", "office_label": "办事处名称", "name_label": "代办点名称",
                       "prepared_by": "", "checked_by": ""},
     "public_list": {"intro": "", "contact": ""},
+    "fund_statement": {"note": []},
 }
-LIST_FIELDS = {"body", "attachments", "lines"}
+LIST_FIELDS = {"body", "attachments", "lines", "note"}
 MONEY_FIELDS = {"self_pay", "allowance", "amount", "fee_total"}  # checked before rendering
 DATE_FIELDS = {"date", "printed_date"}
 # Fields filled from another one when absent; a missing source is reported instead of them.

@@ -344,3 +344,45 @@ def stamp_pdf(book=None) -> str:
         return _produced(produced) + "\n已记入盖章记录.csv；可用 mutualaid verify 文件 核验文件此后是否改动。"
 
     return _guard(book, "盖章并导出PDF", work)
+
+
+STATS_YEAR_NAME = "统计年度"   # optional defined names of the register workbook for 运行统计
+STATS_MONEY_NAMES = {"opening": "上期结余", "remitted": "上缴市总工会金额", "returned": "市总累计回拨金额"}
+ROSTER_FOLDER = "名册"         # the rosters: this folder beside the workbook
+
+
+def run_statistics(book=None) -> str:
+    """运行统计: this claims register and the rosters in the 名册 folder beside it give the 运行情况统计表
+    and the 收支公示 (张工办〔2020〕51号 附件1), written to ``<workbook>-运行统计`` and opened. The year is
+    the defined name 统计年度 (else this year); 上期结余, 上缴市总工会金额 and 市总累计回拨金额 come from
+    defined names of those names when the workbook has them, else the clerk types them into the sheet."""
+    from ..documents.fund_statement import write_statement
+    from ..rules.values import parse_decimal, parse_whole
+    from ..workbooks import stats
+
+    book = _caller(book)
+
+    def work():
+        path = _workbook_path(book)
+        rosters = path.parent / ROSTER_FOLDER
+        if not rosters.is_dir():
+            raise InputError(f"请把各单位的会员名册放在工作簿旁边的“{ROSTER_FOLDER}”文件夹中", file=str(rosters))
+        year_value = _setting(book, STATS_YEAR_NAME)
+        year = dt.date.today().year if year_value is None else parse_whole(year_value, STATS_YEAR_NAME)
+        money = {key: None if _setting(book, name) is None else parse_decimal(_setting(book, name), name)
+                 for key, name in STATS_MONEY_NAMES.items()}
+        folder = _beside(book, "运行统计")
+        with temp_folder(folder.parent) as tmp:   # the snapshot holds personal data: never the system temp folder
+            register = _snapshot(book, tmp)
+            result = stats.compute_stats([rosters], [register], year, policy=_policy_id(book), **money)
+        out = folder / f"运行情况统计表_{year}.xlsx"
+        stats.write_stats(result, out)
+        made = write_statement(result, folder / f"互助金收支情况公示_{year}.docx", issuer=path.stem)
+        book.app.books.open(str(out))
+        lines = [f"{year}年度运行情况统计表已写入 {out}（已打开），收支公示：{made[0].name}。"]
+        lines += [f"缺少：{name}" for name in result.missing]
+        if result.problems:
+            lines.append(f"有 {len(result.problems)} 个问题，见统计表的“数据来源”表。")
+        return "\n".join(lines)
+
+    return _guard(book, "运行统计", work)

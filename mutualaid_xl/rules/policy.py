@@ -260,7 +260,7 @@ class Policy(BaseModel):
     name: str
     region: str
     period: str
-    kind: Literal["production", "reference"]
+    kind: Literal["production", "reference", "draft"]  # draft: a proposal for 方案测算
     documents: list[str] = Field(min_length=1, description="依据文件（文号 + 标题）")
     notes: list[str] = Field(default_factory=list)
     fees: Fees | None = None
