@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import typer
+from openpyxl.utils import get_column_letter
 from rich.table import Table
 
 from ..documents import render as documents
@@ -99,15 +100,18 @@ def notice_data(policy: Policy) -> dict:
     }
 
 
-def _claims_register(path: Path, policy: Policy, members: list[list]) -> Path:
+def _claims_register(path: Path, policy: Policy, members: list[list], unit: str) -> Path:
     wb = wt.workbook(wt.CLAIMS.file, policy.id)
     ws = wb[wt.CLAIMS.sheet]
+    unit_column = get_column_letter(ws.max_column + 1)  # 工作单位 for the approval forms
+    ws[f"{unit_column}{wt.CLAIMS.header_row}"] = "工作单位"
     for offset, (member, admitted, discharged, self_pay, years) in enumerate(DEMO_CLAIMS):
         row = wt.CLAIMS.first_row + offset
         name, id_number = members[member][1], members[member][2]
         for key, value in (("name", name), ("id_number", id_number), ("admitted", admitted),
                            ("discharged", discharged), ("self_pay", float(self_pay)), ("years", years)):
             ws[f"{wt.CLAIMS.letter(key)}{row}"] = value
+        ws[f"{unit_column}{row}"] = unit  # the demo's claims are all from the first unit
     wb.save(path)
     return path
 
@@ -134,7 +138,7 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
     produced.append(folders["reports"] / "roster_report.xlsx")
     produced += [path for path, _backup in fill_forms(roster_result, folders["workbooks"], office=OFFICE, today=today)]
 
-    register = _claims_register(folders["workbooks"] / "claims_register.xlsx", policy, first_members)
+    register = _claims_register(folders["workbooks"] / "claims_register.xlsx", policy, first_members, UNITS[0])
     claims_result = compute_register(register, policy)
     write_result(claims_result, folders["workbooks"] / "claims_register_subsidy.xlsx")
     produced += [register, folders["workbooks"] / "claims_register_subsidy.xlsx"]

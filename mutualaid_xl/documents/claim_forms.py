@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from ..rules.money import round_half_up
 from ..rules.values import cn_date, is_blank, parse_date
 from ..workbooks.claims import ClaimsResult, computed_positions, stay_result
 from . import render as documents
+
+
+def _text(value) -> str:
+    return "" if is_blank(value) else str(value).strip()
 
 
 def _stay_text(admitted, discharged) -> str:
@@ -24,6 +29,20 @@ def _stay_text(admitted, discharged) -> str:
     if is_blank(admitted) or is_blank(discharged):
         return ""
     return f"{shown(admitted)}至{shown(discharged)}"
+
+
+def adjustments(computed) -> list[dict]:
+    """Rows below the band rows of the approval form, so that band rows + these rows = 补助金额合计 to the fen.
+
+    The cap and the rounding rows are what remains after the shown band amounts, allowance and top-up.
+    """
+    bands = sum((b["subsidy"] for b in computed.bands), Decimal(0))
+    benefit, allowance, topup = (round_half_up(v) for v in (computed.benefit, computed.allowance, computed.topup))
+    rows = [("封顶扣减", "超过封顶的部分不补助", benefit - bands), ("住院补贴", "按住院天数", allowance),
+            ("保底补足", "合计不足保底金额时补足", topup),
+            ("取整", "按方案取整", computed.amount - benefit - allowance - topup)]
+    return [{"label": label, "note": note, "amount": amount} for label, note, amount in rows
+            if amount or label == "住院补贴"]
 
 
 def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
@@ -46,17 +65,22 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
         data = {
             "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
             "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
-            "unit": "", "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
+            "unit": _text(cells["unit"][position]), "category": _text(cells["category"][position]),
+            "hospital": _text(cells["hospital"][position]), "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
             "days": cells["days"][position], "self_pay": cells["self_pay"][position] or 0,
             "allowance": round_half_up(computed.allowance), "amount": computed.amount,
-            "bands": computed.bands, "lines": computed.lines, "issuer": issuer, "date": date,
+            "bands": computed.bands, "adjustments": adjustments(computed), "lines": computed.lines, "issuer": issuer, "date": date,
         }
         # the register's row number and the surname only (郑某): file names end up in logs and listings
         surname = f"-{data['member'][:1]}某" if data["member"] else ""
         target = outdir / "审批表" / f"{documents.safe_file_name(f'{row_number:05d}{surname}')}.docx"
-        produced.append(approval.render_to(data, target, seal_png=seal_png))
+        try:
+            produced.append(approval.render_to(data, target, seal_png=seal_png))
+        except InputError as error:  # e.g. a blank 工作单位: name the register's row
+            raise InputError(error.message, file=result.file, sheet=result.sheet.name, row=row_number,
+                             column=error.argument) from None
         if computed.amount > 0:
-            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": "",
+            listed.append({"name": data["member"], "id_number": data["id_number"], "unit": data["unit"],
                            "amount": computed.amount})
         if progress:
             progress(done)

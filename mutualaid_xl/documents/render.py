@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,11 +26,11 @@ from markupsafe import escape
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..rules import money
-from . import seal
+from . import layout, seal
 from ..errors import FileFormatError, InputError, MutualAidError
 from ..rules.idcard import mask_id, mask_name
 from ..files import safe_file_name
-from .office import install_bytes, to_pdf
+from .office import _FONT_STAND_INS, install_bytes, to_pdf
 from ..rules.values import cn_date, is_blank, parse_date, parse_decimal
 
 try:
@@ -45,7 +46,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "notice": {
         "issuer": "发文机关", "doc_number": "发文字号", "title": "标题", "addressees": "主送机关",
         "body": "正文", "attachments": "附件", "signer": "署名", "date": "成文日期", "cc": "抄送",
-        "printed_by": "印发机关", "printed_date": "印发日期", "issuer_marking": "发文机关标志",
+        "printed_by": "印发机关", "printed_date": "印发日期", "issuer_marking": "发文机关标志", "note": "附注",
     },
     "application_form": {
         "title": "标题", "period": "互助期", "unit": "单位名称", "unit_code": "单位编码", "agent": "代办员",
@@ -58,7 +59,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "title": "标题", "scheme": "方案", "claim_no": "编号", "member": "姓名", "id_number": "身份证号",
         "unit": "工作单位", "category": "人员类别", "hospital": "就诊医院", "stay": "住院时间",
         "days": "住院天数", "self_pay": "统筹内自付", "allowance": "住院补贴", "amount": "补助合计",
-        "bands": "分段补助", "lines": "计算说明", "issuer": "互助机构", "date": "日期",
+        "bands": "分段补助", "adjustments": "补助调整", "lines": "计算说明", "issuer": "互助机构", "date": "日期",
     },
     "summary_table": {
         "title": "标题", "office_label": "机构类别", "office": "机构名称", "name_label": "名称列标题",
@@ -78,16 +79,19 @@ ROW_FIELDS: dict[str, str] = {
     "分段": "band", "自付费用分段": "band", "段内金额": "base", "补助比例": "ratio", "比例": "ratio",
 }
 DEFAULTS: dict[str, dict[str, object]] = {
-    "notice": {"attachments": [], "cc": ""},
-    "application_form": {"title": "职工医疗互助保障活动参互申请表", "unit_code": "", "agent": "", "phone": ""},
-    "approval_form": {"title": "职工医疗互助补助审批表", "scheme": "", "claim_no": "", "bands": [], "lines": [],
+    "notice": {"attachments": [], "cc": "", "note": ""},
+    "application_form": {"title": "职工医疗互助保障活动参互申请表", "unit_code": "", "agent": "", "phone": "",
+                         "insured_count": "", "staff_total": "", "active_ratio": ""},
+    "approval_form": {"title": "职工医疗互助补助审批表", "scheme": "", "claim_no": "", "bands": [], "adjustments": [], "lines": [],
                       "category": "", "hospital": ""},
     "summary_table": {"title": "年度参互汇总表", "office_label": "办事处名称", "name_label": "代办点名称",
                       "prepared_by": "", "checked_by": ""},
     "public_list": {"intro": "", "contact": ""},
 }
-LIST_FIELDS = {"body", "attachments", "lines"}
+LIST_FIELDS = {"body", "lines"}
 MONEY_FIELDS = {"self_pay", "allowance", "amount", "fee_total"}  # checked before rendering
+# characters per title line: 2号 (22 pt) over 156 mm for the notice, 20 pt over 160 / 247 mm for forms
+TITLE_CHARS = {"notice": 20, "summary_table": 35}
 DATE_FIELDS = {"date", "printed_date"}
 # Fields filled from another one when absent; a missing source is reported instead of them.
 DERIVED = {"issuer_marking": "issuer", "signer": "issuer", "printed_by": "issuer", "printed_date": "date"}
@@ -97,6 +101,8 @@ PRIVATE_KEYS = {"diagnosis", "诊断", "疾病", "病种", "病名", "疾病名�
 
 _H1 = re.compile(r"^[一二三四五六七八九十]+、")
 _H2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+# the faces the templates name (LibreOffice substitutes free CJK fonts for those a machine lacks)
+FONT_FAMILIES = tuple(dict.fromkeys(name for names, _ in _FONT_STAND_INS.values() for name in names))
 _MARKING_WIDTH_PT = 430  # a little under the 156 mm text width
 
 
@@ -314,18 +320,10 @@ def prepare(template: str, data: dict) -> dict[str, object]:
     for key in ("rows", "bands"):
         if key in context:
             context[key] = _rows(context[key], FIELDS.get(template, {}).get(key, key))
+    if not is_blank(context.get("title")):
+        context["title"] = "\n".join(layout.title_lines(context["title"], TITLE_CHARS.get(template, 22)))
     if template == "notice":
-        issuer = context.get("issuer")
-        context.setdefault("signer", issuer)
-        context.setdefault("printed_by", issuer)
-        context.setdefault("printed_date", context.get("date"))
-        if "addressees" in context:
-            context["addressees"] = str(context["addressees"]).rstrip(":：")
-        if "body" in context:
-            context["body"] = [_paragraph(p) for p in context["body"]]
-        marking = context.get("issuer_marking") or (f"{issuer}文件" if issuer else None)
-        if marking:
-            context["issuer_marking"] = issuer_marking(str(marking))
+        _prepare_notice(context)
     if template == "public_list":
         context["rows"] = [
             {**{k: v for k, v in row.items() if k not in PRIVATE_KEYS},
@@ -333,6 +331,43 @@ def prepare(template: str, data: dict) -> dict[str, object]:
             for row in context.get("rows", [])
         ]
     return {k: v for k, v in context.items() if v is not None}
+
+
+def _attachment_pages(value) -> tuple[list[str], list[dict]]:
+    """附件: names for the 附件说明, and the pages of those given with content (title, text, table, notes)."""
+    names, pages = [], []
+    for number, item in enumerate(value if isinstance(value, list) else _as_list(value), 1):
+        if isinstance(item, dict):
+            page = {{"标题": "title", "正文": "text", "表格": "table", "注释": "notes", "列宽": "widths"}.get(k, k): v
+                    for k, v in item.items()}
+            if is_blank(page.get("title")):
+                raise InputError(f"第{number}个附件没有标题（title）。", argument="附件")
+            page["text"] = [str(t) for t in _as_list(page.get("text"))]
+            page["notes"] = [str(t) for t in _as_list(page.get("notes"))]
+            page["number"] = number
+            names.append(str(page["title"]).replace("|", ""))
+            pages.append(page)
+        else:
+            names.extend(str(t) for t in _as_list(item))
+    return names, pages
+
+
+def _prepare_notice(context: dict) -> None:
+    if "attachments" in context:
+        context["attachments"], context["attachment_pages"] = _attachment_pages(context["attachments"])
+    if not is_blank(context.get("doc_number")):
+        context["doc_number"] = layout.check_doc_number(context["doc_number"])
+    issuer = context.get("issuer")
+    context.setdefault("signer", issuer)
+    context.setdefault("printed_by", issuer)
+    context.setdefault("printed_date", context.get("date"))
+    if "addressees" in context:
+        context["addressees"] = str(context["addressees"]).rstrip(":：")
+    if "body" in context:
+        context["body"] = [_paragraph(p) for p in context["body"]]
+    marking = context.get("issuer_marking") or (f"{issuer}文件" if issuer else None)
+    if marking:
+        context["issuer_marking"] = issuer_marking(str(marking))
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -351,10 +386,17 @@ def template_path(template: Path | str) -> Path:
     raise InputError(f"找不到模板「{template}」。内置模板：{known}；也可给出 .docx 模板文件的路径。", argument="模板")
 
 
+def _empty(value) -> bool:
+    if isinstance(value, RichText):
+        return not str(value.xml).strip()
+    return is_blank(value) or (isinstance(value, (list, tuple)) and not value)
+
+
 class Renderer:
     """One template, loaded and checked once, rendered to many documents."""
 
-    def __init__(self, template: Path | str):
+    def __init__(self, template: Path | str, *, strict: bool = False):
+        self.strict = strict  # characters the fonts cannot draw are an error, not a warning
         self.path = template_path(template)
         self.key = template_key(self.path)
         self.blob = self.path.read_bytes()
@@ -363,6 +405,11 @@ class Renderer:
             self.variables = DocxTemplate(io.BytesIO(self.blob)).get_undeclared_template_variables(self.env)
         except TemplateError as error:
             raise FileFormatError(f"模板语法有误：{error}", file=str(self.path)) from None
+
+    def required(self) -> set[str]:
+        """Template variables without a default; they must not be blank."""
+        optional = DEFAULTS.get(self.key, {}).keys() | DERIVED.keys()
+        return {v for v in self.variables if v not in optional and self.key in FIELDS}
 
     def missing(self, context: dict) -> list[str]:
         return sorted(self.variables - context.keys())
@@ -378,6 +425,11 @@ class Renderer:
         if missing:
             names = "、".join(self._label(m) for m in missing)
             raise InputError(f"缺少模板「{self.path.name}」需要的字段：{names}。")
+        blank = [m for m in sorted(self.required()) if _empty(context.get(m))]
+        if blank:
+            names = "、".join(self._label(m) for m in blank)
+            raise InputError(f"必填字段为空：{names}（模板「{self.path.name}」）。",
+                             argument=FIELDS.get(self.key, {}).get(blank[0], blank[0]) if len(blank) == 1 else None)
         doc = DocxTemplate(io.BytesIO(self.blob))
         try:
             doc.render(context, jinja_env=self.env, autoescape=True)
@@ -387,6 +439,15 @@ class Renderer:
             raise InputError(f"表格数据缺少列「{name}」（模板「{self.path.name}」需要）。") from None
         except TemplateError as error:
             raise FileFormatError(f"模板无法渲染：{error}", file=str(self.path)) from None
+        if context.get("attachment_pages"):
+            layout.add_attachments(doc.docx, context["attachment_pages"])
+        layout.keep_signature_with_body(doc.docx, seal.SIGNATURE_STYLE)
+        problems = layout.undrawable(layout.document_texts(doc.docx), FONT_FAMILIES)
+        if problems:
+            text = "字体无法显示以下字符（会印成空框）：" + "；".join(problems) + "。请安装含这些字的字体（如 花园明朝）。"
+            if self.strict:
+                raise InputError(text)
+            warnings.warn(text, layout.UndrawableWarning, stacklevel=2)
         if seal_png is not None:
             seal.add_floating_seal(doc.docx, seal_png)
         out = io.BytesIO()

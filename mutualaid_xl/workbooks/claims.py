@@ -48,6 +48,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "total_cost": (_template("total_cost"), "住院总费用", "医疗总费用", "总金额"),
     "years": (_template("years"), "连续年数", "参互年数", "连续参互期数"),
     "shares": (_template("shares"), "参互份数"),
+    # for the approval forms only (not used in the computation)
+    "unit": ("工作单位", "所在单位", "单位名称", "参互单位名称"),
+    "category": ("人员类别",),
+    "hospital": ("就诊医院", "医院名称"),
 }
 INPUTS = tuple(FIELDS)
 OUT_HEADERS = ("原行号", "姓名", "身份证号", "入院日期", "出院日期", "住院天数", "期内天数", "自付费用", "总费用",
