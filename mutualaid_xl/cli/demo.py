@@ -36,6 +36,8 @@ POLICY_ID = "nm-2021"
 ISSUER = "示范市总工会"
 OFFICE = "示范市职工互助保障办事处"
 AGENT = "示范市直代办点"
+# the Inner Mongolia 2021 notice with its 实施细则 and 任务分配表, reproduced from a data file
+NM_NOTICE = Path(__file__).resolve().parents[1] / "data" / "examples" / "nm-2021-notice.toml"
 UNITS = ("示范市第一中学工会", "示范市人民医院工会", "示范市机械厂工会")
 MEMBERS_PER_UNIT = 40
 
@@ -150,7 +152,8 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
     except ToolMissingError as error:  # no CJK font on this machine: documents without the seal
         seal_png = None
         notes.append(f"未盖样章：{error.message}")
-    words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0]]
+    words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0],
+             documents.render("notice", NM_NOTICE, docs / "内工发〔2021〕5号（复现）.docx")[0]]
     application = documents.Renderer("application_form")
     for summary in roster_result.units.values():
         target = docs / "申请表" / f"{documents.safe_file_name(summary.unit)}.docx"

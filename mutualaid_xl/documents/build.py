@@ -372,8 +372,8 @@ def build_application_form():
 
 def build_approval_form():
     doc = _form_base("{{ title }}")
-    _para(doc, "方案：{{ scheme }}\t编号：{{ claim_no }}", "表头信息").paragraph_format.tab_stops.add_tab_stop(
-        Mm(100), WD_TAB_ALIGNMENT.LEFT)
+    _para(doc, "方案：{{ scheme }}", "表头信息").paragraph_format.space_after = Pt(0)
+    _para(doc, "编号：{{ claim_no }}", "表头信息")
     table = _table(doc, 5, [26, 54, 26, 54], row_mm=8)
     _label_value_rows(table, 0, [
         ("姓名", "{{ member }}"), ("身份证号", "{{ id_number }}"),
@@ -408,7 +408,7 @@ def build_approval_form():
     _control(doc, "for line in lines")
     _para(doc, "{{ line }}", "表注")
     _control(doc, "endfor")
-    approvals = _table(doc, 3, [40, 120], row_mm=14)
+    approvals = _table(doc, 3, [40, 120], row_mm=12)
     for row, label in zip(approvals.rows, ("经办人意见", "审核意见", "审批意见")):
         _cell(row.cells[0], label, bold=True)
         _cell(row.cells[1], "签字：　　　　　　　　年　　月　　日", align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -416,7 +416,7 @@ def build_approval_form():
         row.cells[1].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
     approvals.rows[0].cells[0].paragraphs[0].paragraph_format.space_before = Pt(8)
     signature = _para(doc, "\t{{ issuer }}（盖章）", SIGNATURE_STYLE)
-    signature.paragraph_format.space_before = Pt(24)
+    signature.paragraph_format.space_before = Pt(18)
     signature.paragraph_format.keep_with_next = True
     _para(doc, "\t{{ date|cn_date }}", "成文日期")
     return doc

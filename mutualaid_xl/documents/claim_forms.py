@@ -45,6 +45,11 @@ def adjustments(computed) -> list[dict]:
             if amount or label == "住院补贴"]
 
 
+def _notes(lines: list[str]) -> list[str]:
+    """The engine's explanation without what the form already shows (scheme, self-pay and days, bands)."""
+    return [line for line in lines if not line.startswith(("方案", "自付费用", "分段补助"))]
+
+
 def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
                     seal_png: Path | str | None = None, pdf: bool = False,
                     progress: Callable[[int], None] | None = None) -> list[Path]:
@@ -66,10 +71,12 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
             "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
             "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
             "unit": _text(cells["unit"][position]), "category": _text(cells["category"][position]),
-            "hospital": _text(cells["hospital"][position]), "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
+            "hospital": _text(cells["hospital"][position]),
+            "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
             "days": cells["days"][position], "self_pay": cells["self_pay"][position] or 0,
             "allowance": round_half_up(computed.allowance), "amount": computed.amount,
-            "bands": computed.bands, "adjustments": adjustments(computed), "lines": computed.lines, "issuer": issuer, "date": date,
+            "bands": computed.bands, "adjustments": adjustments(computed), "lines": _notes(computed.lines),
+            "issuer": issuer, "date": date,
         }
         # the register's row number and the surname only (郑某): file names end up in logs and listings
         surname = f"-{data['member'][:1]}某" if data["member"] else ""

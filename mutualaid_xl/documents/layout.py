@@ -123,9 +123,13 @@ def add_attachments(doc, pages: list[dict]) -> None:
     at the end of the attachment under a short rule.
     """
     imprint = _imprint_table(doc)
+    before = imprint.getprevious()
+    if before is not None and before.tag == qn("w:p") and not "".join(before.itertext()).strip():
+        imprint = before  # the empty line above the 版记 stays there (LibreOffice adds a blank page otherwise)
     for number, page in enumerate(pages, 1):
-        label = _paragraph_before(doc, imprint, "附件标识", f"附件{page.get('number', number)}")
-        label.paragraph_format.page_break_before = True
+        label = _paragraph_before(doc, imprint, "附件标识", "")
+        label.add_run().add_break(WD_BREAK.PAGE)  # LibreOffice adds a blank page for page_break_before here
+        label.add_run(f"附件{page.get('number', number)}")
         for line in title_lines(page["title"], 20):
             _paragraph_before(doc, imprint, "附件标题", line)
         _paragraph_before(doc, imprint, "附件标题", "").paragraph_format.space_after = Pt(0)
@@ -266,3 +270,72 @@ def document_texts(doc) -> list[tuple[str, str]]:
                 if cell.text:
                     texts.append((f"表{t}第{r}行", cell.text))
     return texts
+
+
+# --- the 版记 at the foot of an even page (PDF) -------------------------------------------
+
+_MM = 72 / 25.4
+BOTTOM_MARGIN_PT = 35 * _MM  # the notice's bottom margin (build.py)
+TOP_MARGIN_PT = 37 * _MM
+_IMPRINT_PAD_PT = 8  # from the text of the first / last 版记 line to the table's rules
+
+
+def has_floating_imprint(docx: Path) -> bool:
+    from docx import Document
+
+    table = _imprint_table(Document(str(docx)))
+    return table.tag == qn("w:tbl")
+
+
+def imprint_spacing(pdf: Path, spacer_pt: float) -> tuple[int, float] | None:
+    """How to move the 版记 to the foot of an even page: (page breaks, spacer pt), None if it is there.
+
+    ``pdf`` is the export of ``with_imprint_spacer(…, 0, spacer_pt)``: the 版记 in the text flow
+    right below the spacer, so the room below it is measured directly.
+    """
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf)) as document:
+        pages = document.pages
+        for number in range(len(pages), 0, -1):
+            words = pages[number - 1].extract_words()
+            printed = [w for w in words if w["text"].endswith("印发")]
+            if printed:
+                break
+        else:
+            return None
+        page = pages[number - 1]
+        printed = printed[-1]
+        first = min((w for w in words if w["text"].startswith("抄送")), key=lambda w: w["top"], default=printed)
+        bottom = page.height - BOTTOM_MARGIN_PT
+        room = bottom - (printed["bottom"] + _IMPRINT_PAD_PT)
+        if number % 2 == 0:
+            return None if number == len(pages) and room < 6 else (0, spacer_pt + room - 3)
+        height = printed["bottom"] - first["top"] + 2 * _IMPRINT_PAD_PT
+        above = any(w["bottom"] < first["top"] - 1 for w in words)
+        return (1 if above else 2), bottom - TOP_MARGIN_PT - height - 6
+
+
+def with_imprint_spacer(docx: Path, out: Path, breaks: int, height_pt: float) -> Path:
+    """A copy of ``docx`` for PDF export: the 版记 table in the text flow, page breaks and a spacer above it."""
+    from docx import Document
+    from docx.enum.text import WD_LINE_SPACING
+
+    doc = Document(str(docx))
+    table = _imprint_table(doc)
+    position = table.find(qn("w:tblPr")).find(qn("w:tblpPr")) if table.tag == qn("w:tbl") else None
+    if position is not None:
+        position.getparent().remove(position)
+    before = table.getprevious()
+    if before is not None and before.tag == qn("w:p") and not "".join(before.itertext()).strip():
+        before.getparent().remove(before)  # the empty line kept for the floating 版记
+    if breaks == 2:
+        _paragraph_before(doc, table, "Normal", "").paragraph_format.page_break_before = True
+    spacer = _paragraph_before(doc, table, "Normal", "")
+    fmt = spacer.paragraph_format
+    fmt.page_break_before = breaks > 0
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(max(1.0, height_pt))
+    fmt.space_before = fmt.space_after = Pt(0)
+    doc.save(str(out))
+    return out

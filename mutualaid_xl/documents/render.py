@@ -466,10 +466,43 @@ class Renderer:
 
 def finish_pdfs(docs: list[Path], seal_png: Path | str | None = None) -> list[Path]:
     """Export rendered documents to PDF in one LibreOffice start; stamped ones get a log record too."""
-    pdfs = to_pdf(docs)
+    pdfs = export_pdfs([Path(d) for d in docs])
     if seal_png is not None:
         for pdf in pdfs:
             seal.record_stamping(pdf, seal_png)
+    return pdfs
+
+
+def export_pdfs(docs: list[Path]) -> list[Path]:
+    """PDFs beside the documents, in one LibreOffice start (two when a notice's 版记 must move).
+
+    In Word the 版记 floats to the foot of the last page; LibreOffice lays it out in the text flow.
+    So notices are exported from a copy with the 版记 in the flow, measured, and exported again with
+    the space above it that puts it at the foot of an even page (GB/T 9704-2012).
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="mutualaid-pdf-") as tmp:
+        sources = []
+        for number, doc in enumerate(docs):
+            if layout.has_floating_imprint(doc):
+                folder = Path(tmp) / str(number)
+                folder.mkdir()
+                doc = layout.with_imprint_spacer(doc, folder / doc.name, 0, 1)
+            sources.append(doc)
+        pdfs, again = [], []
+        for doc, source, made in zip(docs, sources, to_pdf(sources)):
+            target = doc.with_suffix(".pdf")
+            if source != doc:
+                move = layout.imprint_spacing(made, 1)
+                if move is not None:
+                    again.append((layout.with_imprint_spacer(doc, source, *move), target))
+                    pdfs.append(target)
+                    continue
+                install_bytes(made.read_bytes(), target)
+            pdfs.append(target)
+        for made, (_, target) in zip(to_pdf([source for source, _ in again]) if again else [], again):
+            install_bytes(made.read_bytes(), target)
     return pdfs
 
 
