@@ -507,9 +507,12 @@ def export_pdfs(docs: list[Path]) -> list[Path]:
 
 
 def render(template: Path | str, data: dict | Path | str, out: Path | str, *,
-           seal_png: Path | str | None = None, pdf: bool = False, sheet: str | None = None) -> list[Path]:
-    """Render one document (and its PDF); returns the produced files."""
-    renderer = Renderer(template)
+           seal_png: Path | str | None = None, pdf: bool = False, sheet: str | None = None,
+           strict: bool = False) -> list[Path]:
+    """Render one document (and its PDF); returns the produced files.
+
+    Characters no font can draw give a layout.UndrawableWarning, or an error with ``strict``."""
+    renderer = Renderer(template, strict=strict)
     values = data if isinstance(data, dict) else load_data(data, sheet)
     produced = [renderer.render_to(values, out, seal_png=seal_png)]
     if pdf:
@@ -562,13 +565,13 @@ def each_rows(rows_path: Path | str, sheet: str | None = None) -> tuple[str, lis
 def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str, *,
                 name_column: str | None = None, sheet: str | None = None,
                 seal_png: Path | str | None = None, pdf: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> list[Path]:
+                progress: Callable[[int, int], None] | None = None, strict: bool = False) -> list[Path]:
     """One document per row of a sheet, named from ``name_column`` (default 文件名, else the first column).
 
     Errors name the sheet, the Excel row and the column. Returns the produced files.
     """
     rows_path, outdir = Path(rows_path), Path(outdir)
-    renderer = Renderer(template)
+    renderer = Renderer(template, strict=strict)
     sheet, rows, numbers, common = each_rows(rows_path, sheet)
     if not rows:
         raise InputError("表格没有数据行。", file=str(rows_path), sheet=sheet)
