@@ -94,7 +94,9 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
     public = {"title": f"{result.policy.name}补助金发放公示名单", "period": "自公布之日起7天", "issuer": issuer,
               "date": date, "rows": listed,
               "intro": "以下职工的互助补助已审核，现予公示。如有异议，请在公示期内向本单位工会反映。"}
-    produced.append(documents.Renderer("public_list").render_to(public, outdir / "公示名单.docx", seal_png=seal_png))
+    if listed:  # nothing paid: nothing to publish
+        produced.append(documents.Renderer("public_list").render_to(public, outdir / "公示名单.docx",
+                                                                    seal_png=seal_png))
     if pdf:
         produced += documents.finish_pdfs(list(produced), seal_png)
     return produced

@@ -409,7 +409,8 @@ class Renderer:
     def required(self) -> set[str]:
         """Template variables without a default; they must not be blank."""
         optional = DEFAULTS.get(self.key, {}).keys() | DERIVED.keys()
-        return {v for v in self.variables if v not in optional and self.key in FIELDS}
+        sources = {DERIVED[v] for v in self.variables if v in DERIVED}  # e.g. issuer, which the signer repeats
+        return {v for v in self.variables | sources if v not in optional and self.key in FIELDS}
 
     def missing(self, context: dict) -> list[str]:
         return sorted(self.variables - context.keys())
