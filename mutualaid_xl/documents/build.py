@@ -245,7 +245,7 @@ def build_notice():
     _paragraph_style(doc, "附件标题", XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line=36)
     _paragraph_style(doc, "附件章", HEITI, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph_style(doc, "附件注释", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, left_chars=1.5, first_indent_chars=-1.5)
-    _paragraph_style(doc, "附件表格", size=12, align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+    _paragraph_style(doc, "附件表格", size=12, align=WD_ALIGN_PARAGRAPH.CENTER, line=None, before=2, after=2)
 
     _para(doc, "{{r issuer_marking }}", "发文机关标志")
     _para(doc, "{{ doc_number }}", "发文字号")
@@ -323,7 +323,7 @@ def _form_base(title_tag: str, *, landscape=False):
     _paragraph_style(doc, "表格标题", XIAOBIAOSONG, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, line=None, after=12)
     _paragraph_style(doc, "表头信息", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, after=6)
     _paragraph_style(doc, "表注", size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=6)
-    style = _paragraph_style(doc, SIGNATURE_STYLE, size=14, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=48)
+    style = _paragraph_style(doc, SIGNATURE_STYLE, size=14, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=24)
     style.paragraph_format.tab_stops.add_tab_stop(Mm(120), WD_TAB_ALIGNMENT.CENTER)
     style = _paragraph_style(doc, "成文日期", size=14, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=6)
     style.paragraph_format.tab_stops.add_tab_stop(Mm(120), WD_TAB_ALIGNMENT.CENTER)
@@ -415,9 +415,7 @@ def build_approval_form():
         row.cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         row.cells[1].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
     approvals.rows[0].cells[0].paragraphs[0].paragraph_format.space_before = Pt(8)
-    signature = _para(doc, "\t{{ issuer }}（盖章）", SIGNATURE_STYLE)
-    signature.paragraph_format.space_before = Pt(18)
-    signature.paragraph_format.keep_with_next = True
+    _para(doc, "\t{{ issuer }}（盖章）", SIGNATURE_STYLE).paragraph_format.keep_with_next = True
     _para(doc, "\t{{ date|cn_date }}", "成文日期")
     return doc
 

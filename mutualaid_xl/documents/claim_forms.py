@@ -28,7 +28,7 @@ def _stay_text(admitted, discharged) -> str:
 
     if is_blank(admitted) or is_blank(discharged):
         return ""
-    return f"{shown(admitted)}至{shown(discharged)}"
+    return f"{shown(admitted)}至\n{shown(discharged)}"  # one date per line: never "2021 / 年6月13日"
 
 
 def adjustments(computed) -> list[dict]:

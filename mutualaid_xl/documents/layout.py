@@ -49,7 +49,7 @@ def check_doc_number(text: str) -> str:
 _BREAK_AFTER = ("关于", "开展", "印发", "转发", "做好", "年度", "总工会", "工会", "、", "，")
 # ... or before these
 _BREAK_BEFORE = ("的通知", "的意见", "的办法", "的决定", "的报告", "（", "活动", "实施细则", "补助金", "公示名单",
-                 "汇总表", "审批表", "申请表", "医疗互助", "住院医疗", "职工医疗", "职工住院")
+                 "汇总表", "审批表", "申请表", "职工医疗", "职工住院")
 
 
 def _width(text: str) -> float:
@@ -185,6 +185,9 @@ def _table_before(doc, anchor, rows: list[list], widths: list[float] | None) -> 
     table = doc.add_table(rows=len(rows), cols=columns)
     table.style = doc.styles["Table Grid"]
     widths = widths or [156 / columns] * columns
+    table.autofit = False
+    for column, width in zip(table.columns, widths):
+        column.width = Mm(width)
     for r, (row, values) in enumerate(zip(table.rows, rows)):
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
