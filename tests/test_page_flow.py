@@ -9,7 +9,6 @@ import datetime as dt
 import re
 import warnings
 from decimal import Decimal
-from pathlib import Path
 
 import pdfplumber
 import pytest

@@ -3,12 +3,12 @@ signature kept with the body, characters the fonts cannot draw, and the 版记 a
 
 from __future__ import annotations
 
-import copy
 import re
 import shutil
 import subprocess
 import unicodedata
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 
 from docx.enum.text import WD_BREAK
@@ -89,7 +89,7 @@ def _best_split(text: str, points: list[int], per_line: int) -> list[str] | None
     """Fewest lines, then the smallest difference between the longest and shortest line."""
     best, best_key = None, None
     for count in range(2, 5):
-        for cuts in _combinations(points, count - 1):
+        for cuts in combinations(points, count - 1):
             edges = [0, *cuts, len(text)]
             lines = [text[a:b] for a, b in zip(edges, edges[1:])]
             widths = [_width(line) for line in lines]
@@ -101,12 +101,6 @@ def _best_split(text: str, points: list[int], per_line: int) -> list[str] | None
         if best:
             return best
     return None
-
-
-def _combinations(points: list[int], k: int):
-    from itertools import combinations
-
-    return combinations(points, k)
 
 
 # --- attachments ---------------------------------------------------------------------------
