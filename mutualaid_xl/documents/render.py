@@ -486,7 +486,7 @@ def export_pdfs(docs: list[Path]) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="mutualaid-pdf-") as tmp:
         sources = []
         for number, doc in enumerate(docs):
-            if layout.has_floating_imprint(doc):
+            if doc.suffix.lower() == ".docx" and layout.has_floating_imprint(doc):
                 folder = Path(tmp) / str(number)
                 folder.mkdir()
                 doc = layout.with_imprint_spacer(doc, folder / doc.name, 0, 1)
