@@ -324,12 +324,13 @@ def test_approval_form_prints_the_register_fields(tmp_path):
     path = _register(tmp_path / "r.xlsx", rows)
     wb = load_workbook(path)
     wb[CLAIMS.sheet][f"{CLAIMS.letter('hospital')}{CLAIMS.first_row}"] = "示范市第一医院"
+    wb[CLAIMS.sheet][f"{CLAIMS.letter('unit')}{CLAIMS.first_row}"] = "示范机械厂"
     wb[CLAIMS.sheet][f"{CLAIMS.letter('approved')}{CLAIMS.first_row}"] = D(2021, 9, 10)
     wb.save(path)
     made = write_documents(compute_register(path), tmp_path / "docs", issuer="示范市职工互助保障办事处")
     form = Document(made[0])
     cells = [c.text for t in form.tables for row in t.rows for c in row.cells]
-    for text in ("急性心肌梗死", "示范市第一医院", "2021年8月13日", "2021年9月1日"):
+    for text in ("急性心肌梗死", "示范市第一医院", "示范机械厂", "2021年9月1日"):
         assert text in cells, text
     assert any("2021年9月10日" in p.text for p in form.paragraphs)
     public = Document(made[-1])

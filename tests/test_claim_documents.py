@@ -8,7 +8,22 @@ from typer.testing import CliRunner
 from mutualaid_xl.documents.claim_forms import write_documents
 from mutualaid_xl.workbooks.claims import compute_register
 from mutualaid_xl.cli import app
-from test_claims import A, B, ROWS, _fill
+from openpyxl import load_workbook
+
+from mutualaid_xl.workbooks.templates import CLAIMS
+from test_claims import A, B, ROWS, _fill as _fill_claims
+
+
+def _fill(path, rows):
+    """The register of test_claims with its 单位 column filled (the approval form's 工作单位)."""
+    _fill_claims(path, rows)
+    wb = load_workbook(path)
+    ws = wb[CLAIMS.sheet]
+    column = CLAIMS.letter("unit")
+    for r in range(CLAIMS.first_row, CLAIMS.first_row + len(rows)):
+        ws[f"{column}{r}"] = "示范机械厂"
+    wb.save(path)
+    return path
 
 
 def _text(path):

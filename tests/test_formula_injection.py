@@ -40,11 +40,11 @@ def _roster(path: Path) -> Path:
 def _register(path: Path) -> Path:
     wb = Workbook()
     ws = wb.active
-    ws.append(["姓名", "身份证号", "入院日期", "出院日期", "自付费用", "连续参互年数"])
+    ws.append(["姓名", "身份证号", "入院日期", "出院日期", "自付费用", "连续参互年数", "工作单位"])
     ids = [member(n, "")[2] for n in range(1, 5)]
-    ws.append([PAYLOADS[0], ids[0], dt.date(2021, 6, 1), dt.date(2021, 6, 9), 20000, 2])
-    ws.append([PAYLOADS[1], PAYLOADS[2], dt.date(2021, 6, 1), dt.date(2021, 6, 9), 100, 1])
-    ws.append([PAYLOADS[3], ids[2], dt.date(2021, 6, 1), dt.date(2021, 6, 9), PAYLOADS[3], 1])
+    ws.append([PAYLOADS[0], ids[0], dt.date(2021, 6, 1), dt.date(2021, 6, 9), 20000, 2, PAYLOADS[1]])
+    ws.append([PAYLOADS[1], PAYLOADS[2], dt.date(2021, 6, 1), dt.date(2021, 6, 9), 100, 1, PAYLOADS[0]])
+    ws.append([PAYLOADS[3], ids[2], dt.date(2021, 6, 1), dt.date(2021, 6, 9), PAYLOADS[3], 1, PAYLOADS[2]])
     for row in ws.iter_rows():
         for cell in row:
             set_text(cell, cell.value)

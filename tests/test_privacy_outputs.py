@@ -150,7 +150,7 @@ def test_folder_as_output_file_is_refused(tmp_path):
     folder.mkdir()
     (folder / "别动.txt").write_text("x")
     data = tmp_path / "通知.json"
-    data.write_text('{"title": "t", "issuer": "某工会", "body": "正文", "date": "2025-07-01", "doc_number": "1", '
+    data.write_text('{"title": "t", "issuer": "某工会", "body": "正文", "date": "2025-07-01", "doc_number": "某工发〔2025〕1号", '
                     '"addressees": "各单位"}', encoding="utf-8")
     docx_folder = tmp_path / "通知.docx"
     docx_folder.mkdir()
@@ -170,7 +170,7 @@ def test_read_only_target_is_named_with_a_hint_in_render_and_claims(tmp_path, mo
     import subprocess
 
     data = tmp_path / "通知.json"
-    data.write_text('{"title": "t", "issuer": "某工会", "body": "正文", "date": "2025-07-01", "doc_number": "1", '
+    data.write_text('{"title": "t", "issuer": "某工会", "body": "正文", "date": "2025-07-01", "doc_number": "某工发〔2025〕1号", '
                     '"addressees": "各单位"}', encoding="utf-8")
     target = tmp_path / "通知.docx"
     target.write_bytes(b"old")

@@ -169,7 +169,7 @@ def test_notice_button_renders_the_notice_from_the_open_workbook(tmp_path):
     out = tmp_path / "notice-通知.docx"
     assert message == f"已生成：\n  {out}"
     text = "\n".join(p.text for p in docx.Document(out).paragraphs)
-    assert "关于开展2021年度职工医疗互助保障活动的通知" in text and "本期互助自2021年7月1日起。" in text
+    assert "关于开展2021年度\n职工医疗互助保障活动的通知" in text and "本期互助自2021年7月1日起。" in text
     assert "某工发〔2021〕5号" in text
 
 
@@ -190,7 +190,7 @@ def test_application_button_writes_one_form_per_unit(tmp_path):
     cells = [c.text for t in docx.Document(out).tables for r in t.rows for c in r.cells]
     assert cells[cells.index("单位名称\n（工会盖章）") + 1] == "晨光机械厂"
     assert cells[cells.index("在职参互人数") + 1] == str(unit.active)
-    assert cells[cells.index("互助金总额（元）") + 1] == f"{unit.amount:,.2f}"
+    assert cells[cells.index("互助金总额\n（元）") + 1] == f"{unit.amount:,.2f}"
 
 
 def test_stamp_needs_a_seal_image(tmp_path):

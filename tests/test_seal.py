@@ -49,7 +49,7 @@ def test_different_unions_get_different_specimens(tmp_path):
 
 
 def signed_document(tmp_path, seal_png):
-    data = {"title": "审批表", "member": "甲", "id_number": "", "unit": "厂", "stay": "6月", "days": 1, "self_pay": 1,
+    data = {"title": "审批表", "member": "甲", "id_number": "110101199001011234", "unit": "厂", "stay": "6月", "days": 1, "self_pay": 1,
             "allowance": 0, "amount": 1, "issuer": "某办事处", "date": "2021-07-01"}
     return documents.render("approval_form", data, tmp_path / "审批.docx", seal_png=seal_png)[0]
 

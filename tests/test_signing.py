@@ -178,7 +178,7 @@ def test_cli_cert_specimen_asks_for_the_password_twice(tmp_path, monkeypatch):
 
 # --- the stamping log ---------------------------------------------------------------------
 
-APPROVAL = {"title": "审批表", "member": "甲", "id_number": "", "unit": "厂", "stay": "6月", "days": 1, "self_pay": 1,
+APPROVAL = {"title": "审批表", "member": "甲", "id_number": "990101199001010011", "unit": "厂", "stay": "6月", "days": 1, "self_pay": 1,
             "allowance": 0, "amount": 1, "issuer": "某办事处", "date": "2021-07-01"}
 
 

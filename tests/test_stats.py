@@ -145,7 +145,7 @@ def _statement_text(docx: Path) -> str:
 def test_fund_statement_holds_the_figures_and_no_personal_data(tmp_path):
     result, book = run_stats(tmp_path, "--opening-balance", "50000", "--remitted", "100", "--returned", "30",
                              "--issuer", "某某县总工会")
-    text = _statement_text(book.parent / "互助金收支情况公示_2021.docx")
+    text = _statement_text(book.parent / "互助金收支情况公示_2021.docx").replace("\n", "")   # the title is set in lines
     raised, paid, unpaid = 4 * FEE_ACTIVE + FEE_RETIRED, 11240 + 217000 + 2120, 2120 + 200
     balance = 50000 + raised - 100 + 30 - paid - unpaid
     for figure in (f"{raised:,.2f}", f"{paid:,.2f}", f"{paid - 360:,.2f}", "360.00", f"{unpaid:,.2f}",

@@ -36,6 +36,8 @@ POLICY_ID = "nm-2021"
 ISSUER = "示范市总工会"
 OFFICE = "示范市职工互助保障办事处"
 AGENT = "示范市直代办点"
+# the Inner Mongolia 2021 notice with its 实施细则 and 任务分配表, reproduced from a data file
+NM_NOTICE = Path(__file__).resolve().parents[1] / "data" / "examples" / "nm-2021-notice.toml"
 UNITS = ("示范市第一中学工会", "示范市人民医院工会", "示范市机械厂工会")
 MEMBERS_PER_UNIT = 40
 DEMO_PASSWORD = "mutualaid-demo"  # of the specimen certificate; stated in the demo's output
@@ -101,15 +103,17 @@ def notice_data(policy: Policy) -> dict:
     }
 
 
-def _claims_register(path: Path, policy: Policy, members: list[list]) -> Path:
+def _claims_register(path: Path, policy: Policy, members: list[list], unit: str) -> Path:
     wb = wt.workbook(wt.CLAIMS.file, policy.id)
     ws = wb[wt.CLAIMS.sheet]
+    unit_column = wt.CLAIMS.letter("unit")  # 工作单位 on the approval forms
     for offset, (member, admitted, discharged, self_pay, years) in enumerate(DEMO_CLAIMS):
         row = wt.CLAIMS.first_row + offset
         name, id_number = members[member][1], members[member][2]
         for key, value in (("name", name), ("id_number", id_number), ("admitted", admitted),
                            ("discharged", discharged), ("self_pay", float(self_pay)), ("years", years)):
             ws[f"{wt.CLAIMS.letter(key)}{row}"] = value
+        ws[f"{unit_column}{row}"] = unit  # the demo's claims are all from the first unit
     wb.save(path)
     return path
 
@@ -136,7 +140,7 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
     produced.append(folders["reports"] / "roster_report.xlsx")
     produced += [path for path, _backup in fill_forms(roster_result, folders["workbooks"], office=OFFICE, today=today)]
 
-    register = _claims_register(folders["workbooks"] / "claims_register.xlsx", policy, first_members)
+    register = _claims_register(folders["workbooks"] / "claims_register.xlsx", policy, first_members, UNITS[0])
     claims_result = compute_register(register, policy)
     write_result(claims_result, folders["workbooks"] / "claims_register_subsidy.xlsx")
     produced += [register, folders["workbooks"] / "claims_register_subsidy.xlsx"]
@@ -150,7 +154,8 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
         notes.append(f"未盖样章：{error.message}")
     certificate = signing.specimen_certificate(ISSUER, docs / "specimen_cert.p12", DEMO_PASSWORD)
     produced.append(certificate)
-    words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0]]
+    words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0],
+             documents.render("notice", NM_NOTICE, docs / "内工发〔2021〕5号（复现）.docx")[0]]
     application = documents.Renderer("application_form")
     for summary in roster_result.units.values():
         target = docs / "申请表" / f"{documents.safe_file_name(summary.unit)}.docx"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -9,8 +10,9 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ..documents.layout import UndrawableWarning
 from ..errors import MutualAidError
-from .common import console, fail
+from .common import console, err_console, fail
 
 seal_app = typer.Typer(help="印章：生成演示用样章。", no_args_is_help=True)
 cert_app = typer.Typer(help="数字证书：生成演示用样章证书。", no_args_is_help=True)
@@ -27,6 +29,7 @@ def render(
     seal: Optional[Path] = typer.Option(None, "--seal", help="印章图片（透明背景 PNG），盖在署名和日期上"),
     pdf: bool = typer.Option(False, "--pdf", help="同时用 LibreOffice 导出 PDF"),
     sign: Optional[Path] = typer.Option(None, "--sign", help="数字签名证书（.p12），给盖章的 PDF 加数字签名，印章即签章外观"),
+    strict: bool = typer.Option(False, "--strict", help="字体无法显示的字符（生僻字）算错误，不生成文档"),
 ) -> None:
     """按模板生成 Word 文档（可盖章、可导出 PDF）；--each 按工作表逐行批量生成。
 
@@ -34,6 +37,15 @@ def render(
     """
     from ..documents import render as documents
 
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UndrawableWarning)
+        _render(documents, template, data, out, each, name_column, sheet, seal, pdf, sign, strict)
+    for warning in caught:
+        if issubclass(warning.category, UndrawableWarning):
+            err_console.print(f"[yellow]警告：{escape(str(warning.message))}[/]")
+
+
+def _render(documents, template, data, out, each, name_column, sheet, seal, pdf, sign, strict) -> None:
     try:
         signer = _signer(sign, pdf=pdf, seal=seal)
         if each:
@@ -41,12 +53,12 @@ def render(
                           console=console, transient=True) as bar:
                 task = bar.add_task("render", total=None)
                 produced = documents.render_each(
-                    template, data, out, name_column=name_column, sheet=sheet, seal_png=seal, pdf=pdf,
+                    template, data, out, name_column=name_column, sheet=sheet, seal_png=seal, pdf=pdf, strict=strict,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             console.print(f"已生成 {len(produced)} 份文档，位于 {escape(str(out))}")
         else:
-            produced = documents.render(template, data, out, seal_png=seal, sheet=sheet)
+            produced = documents.render(template, data, out, seal_png=seal, sheet=sheet, strict=strict)
             console.print(f"已生成 {escape(str(produced[0]))}")
         if pdf and not each:   # --each made its PDFs in the staging folder
             with console.status(f"正在用 LibreOffice 导出 {len(produced)} 份 PDF…"):

@@ -186,10 +186,16 @@ def _base(landscape=False, **margins):
     return doc, section
 
 
-def _table(doc, rows: int, widths_mm: list[float], *, style="Table Grid", size: float = 12, row_mm: float = 9):
+def _table(doc, rows: int, widths_mm: list[float], *, style="Table Grid", size: float = 12, row_mm: float = 9,
+           header: bool = False):
+    """A grid table whose rows never split over two pages; ``header``: the first row repeats on every page."""
     table = doc.add_table(rows=rows, cols=len(widths_mm))
-    for row in table.rows:
+    for index, row in enumerate(table.rows):
         row.height, row.height_rule = Mm(row_mm), WD_ROW_HEIGHT_RULE.AT_LEAST
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if header and index == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
     table.style = doc.styles[style]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -234,6 +240,12 @@ def build_notice():
         style = _paragraph_style(doc, name, align=WD_ALIGN_PARAGRAPH.LEFT)
         style.paragraph_format.tab_stops.add_tab_stop(SIGNATURE_CENTRE, WD_TAB_ALIGNMENT.CENTER)
     _paragraph_style(doc, "版记", size=14, align=WD_ALIGN_PARAGRAPH.LEFT, left_chars=1)
+    _paragraph_style(doc, "附注", first_indent_chars=2)
+    _paragraph_style(doc, "附件标识", HEITI, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(doc, "附件标题", XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line=36)
+    _paragraph_style(doc, "附件章", HEITI, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph_style(doc, "附件注释", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, left_chars=1.5, first_indent_chars=-1.5)
+    _paragraph_style(doc, "附件表格", size=12, align=WD_ALIGN_PARAGRAPH.CENTER, line=None, before=2, after=2)
 
     _para(doc, "{{r issuer_marking }}", "发文机关标志")
     _para(doc, "{{ doc_number }}", "发文字号")
@@ -266,6 +278,9 @@ def build_notice():
     _para(doc, "", "公文正文")
     _para(doc, "\t{{ signer }}", SIGNATURE_STYLE)
     _para(doc, "\t{{ date|cn_date }}", "成文日期")
+    _control(doc, "if note")
+    _para(doc, "（{{ note }}）", "附注")
+    _control(doc, "endif")
     _para(doc, "", "公文正文")  # LibreOffice keeps the imprint in the text flow: leave a line before it
     _imprint(doc)
     return doc
@@ -308,7 +323,7 @@ def _form_base(title_tag: str, *, landscape=False):
     _paragraph_style(doc, "表格标题", XIAOBIAOSONG, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, line=None, after=12)
     _paragraph_style(doc, "表头信息", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, after=6)
     _paragraph_style(doc, "表注", size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=6)
-    style = _paragraph_style(doc, SIGNATURE_STYLE, size=14, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=48)
+    style = _paragraph_style(doc, SIGNATURE_STYLE, size=14, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=24)
     style.paragraph_format.tab_stops.add_tab_stop(Mm(120), WD_TAB_ALIGNMENT.CENTER)
     style = _paragraph_style(doc, "成文日期", size=14, align=WD_ALIGN_PARAGRAPH.LEFT, line=None, before=6)
     style.paragraph_format.tab_stops.add_tab_stop(Mm(120), WD_TAB_ALIGNMENT.CENTER)
@@ -332,11 +347,11 @@ def build_application_form():
     _label_value_rows(table, 0, [
         ("单位名称\n（工会盖章）", "{{ unit }}"), ("单位编码", "{{ unit_code }}"),
         ("代办员", "{{ agent }}"), ("联系电话", "{{ phone }}"),
-        ("缴纳城镇职工医保人数", "{{ insured_count }}"), ("单位总人数", "{{ staff_total }}"),
+        ("缴纳城镇职工\n医保人数", "{{ insured_count }}"), ("单位总人数", "{{ staff_total }}"),
         ("续互人数", "{{ renew_count }}"), ("新参互人数", "{{ new_count }}"),
         ("在职参互人数", "{{ active_count }}"), ("退休参互人数", "{{ retired_count }}"),
         ("在职参互比例", "{{ active_ratio }}"), ("参互总人数", "{{ member_total }}"),
-        ("互助金总额（元）", "{{ fee_total|yuan }}"), ("互助金总额（大写）", "{{ fee_total|rmb_upper }}"),
+        ("互助金总额\n（元）", "{{ fee_total|yuan }}"), ("互助金总额\n（大写）", "{{ fee_total|rmb_upper }}"),
     ])
     row = table.rows[7]
     _cell(row.cells[0], "互助金交纳标准", bold=True)
@@ -357,29 +372,36 @@ def build_application_form():
 
 def build_approval_form():
     doc = _form_base("{{ title }}")
-    _para(doc, "方案：{{ scheme }}", "表头信息")
+    _para(doc, "方案：{{ scheme }}", "表头信息").paragraph_format.space_after = Pt(0)
     _para(doc, "编号：{{ claim_no }}", "表头信息")
-    table = _table(doc, 8, [26, 54, 26, 54])
+    # labels short enough for one line in the 26 mm label column: the form must fit one A4 page
+    table = _table(doc, 8, [26, 54, 26, 54], row_mm=7)
     _label_value_rows(table, 0, [
         ("姓名", "{{ member }}"), ("身份证号", "{{ id_number }}"),
         ("工作单位", "{{ unit }}"), ("人员类别", "{{ category }}"),
         ("就诊医院", "{{ hospital }}"), ("住院时间", "{{ stay }}"),
         ("诊断", "{{ diagnosis }}"), ("重大疾病", "{{ serious }}"),
-        ("保障期", "{{ cover }}"), ("门诊特殊慢性病", "{{ chronic }}"),
-        ("医保结算日期", "{{ settled }}"), ("申请日期", "{{ applied }}"),
-        ("住院天数", "{{ days }}"), ("统筹内自付（元）", "{{ self_pay|yuan }}"),
-        ("住院补贴（元）", "{{ allowance|yuan }}"), ("补助合计（元）", "{{ amount|yuan }}"),
+        ("保障期", "{{ cover }}"), ("门诊慢病", "{{ chronic }}"),
+        ("结算日期", "{{ settled }}"), ("申请日期", "{{ applied }}"),
+        ("住院天数", "{{ days }}"), ("自付（元）", "{{ self_pay|yuan }}"),
+        ("住院补贴", "{{ allowance|yuan }}"), ("补助合计", "{{ amount|yuan }}"),
     ])
     _cell_vcenter(table)
-    _para(doc, "分段补助计算", "表头信息").paragraph_format.space_before = Pt(8)
-    bands = _table(doc, 4, [55, 40, 25, 40], row_mm=7)
+    _para(doc, "补助计算", "表头信息").paragraph_format.space_before = Pt(6)
+    bands = _table(doc, 7, [55, 40, 25, 40], row_mm=6.5, header=True)
     for cell, text in zip(bands.rows[0].cells, ("自付费用分段", "段内金额（元）", "补助比例", "补助金额（元）")):
         _cell(cell, text, bold=True)
     bands.rows[1].cells[0].paragraphs[0].add_run("{%tr for b in bands %}")
     for cell, text in zip(bands.rows[2].cells, ("{{ b.band }}", "{{ b.base|yuan }}", "{{ b.ratio }}", "{{ b.subsidy|yuan }}")):
         _cell(cell, text)
     bands.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
-    total = _table(doc, 2, [55, 105])
+    # allowance, cap, minimum top-up and rounding: with the band rows they add up to the total below
+    bands.rows[4].cells[0].paragraphs[0].add_run("{%tr for a in adjustments %}")
+    _cell(bands.rows[5].cells[0], "{{ a.label }}")
+    _cell(bands.rows[5].cells[1].merge(bands.rows[5].cells[2]), "{{ a.note }}", size=10.5)
+    _cell(bands.rows[5].cells[3], "{{ a.amount|yuan }}")
+    bands.rows[6].cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    total = _table(doc, 2, [55, 105], row_mm=8)
     _cell(total.rows[0].cells[0], "补助金额合计（小写）", bold=True)
     _cell(total.rows[0].cells[1], "￥{{ amount|yuan }}", align=WD_ALIGN_PARAGRAPH.LEFT)
     _cell(total.rows[1].cells[0], "补助金额合计（大写）", bold=True)
@@ -390,13 +412,14 @@ def build_approval_form():
     _control(doc, "for line in lines")
     _para(doc, "{{ line }}", "表注")
     _control(doc, "endfor")
-    approvals = _table(doc, 3, [40, 120])
+    approvals = _table(doc, 3, [40, 120], row_mm=12)
     for row, label in zip(approvals.rows, ("经办人意见", "审核意见", "审批意见")):
         _cell(row.cells[0], label, bold=True)
-        _cell(row.cells[1], "\n签字：　　　　　　　　年　　月　　日", align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _cell_vcenter(approvals)
+        _cell(row.cells[1], "签字：　　　　　　　　年　　月　　日", align=WD_ALIGN_PARAGRAPH.RIGHT)
+        row.cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        row.cells[1].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
     approvals.rows[0].cells[0].paragraphs[0].paragraph_format.space_before = Pt(8)
-    _para(doc, "\t{{ issuer }}（盖章）", SIGNATURE_STYLE)
+    _para(doc, "\t{{ issuer }}（盖章）", SIGNATURE_STYLE).paragraph_format.keep_with_next = True
     _para(doc, "\t{{ date|cn_date }}", "成文日期")
     return doc
 
@@ -407,7 +430,7 @@ def build_summary_table():
     widths = [14, 70, 28, 28, 28, 30, 30, 36]
     heads = ("序号", "{{ name_label }}", "参互单位数", "续互人数", "新参互人数", "在职参互人数", "退休参互人数", "互助金总额（元）")
     keys = ("units", "renew", "new", "active", "retired")
-    table = _table(doc, 5, widths, size=11, row_mm=7)
+    table = _table(doc, 5, widths, size=11, row_mm=7, header=True)
     for cell, text in zip(table.rows[0].cells, heads):
         _cell(cell, text, bold=True, size=11)
     table.rows[1].cells[0].paragraphs[0].add_run("{%tr for r in rows %}")
@@ -428,7 +451,7 @@ def build_public_list():
     _control(doc, "if intro")
     _para(doc, "{{ intro }}", "公示说明")
     _control(doc, "endif")
-    table = _table(doc, 5, [14, 22, 48, 46, 30], size=11, row_mm=7)
+    table = _table(doc, 5, [14, 22, 48, 46, 30], size=11, row_mm=7, header=True)
     for cell, text in zip(table.rows[0].cells, ("序号", "姓名", "身份证号", "工作单位", "补助金额（元）")):
         _cell(cell, text, bold=True, size=11)
     table.rows[1].cells[0].paragraphs[0].add_run("{%tr for r in rows %}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,11 +36,30 @@ def _stay_text(admitted, discharged) -> str:
     """住院时间 (or 保障期) for the approval form."""
     if is_blank(admitted) or is_blank(discharged):
         return ""
-    return f"{_day_text(admitted)}至{_day_text(discharged)}"
+    return f"{_day_text(admitted)}至\n{_day_text(discharged)}"  # one date per line: never "2021 / 年6月13日"
 
 
 def _text(value) -> str:
     return "" if is_blank(value) else str(value).strip()
+
+
+def adjustments(computed) -> list[dict]:
+    """Rows below the band rows of the approval form, so that band rows + these rows = 补助金额合计 to the fen.
+
+    The cap and the rounding rows are what remains after the shown band amounts, allowance and top-up.
+    """
+    bands = sum((b["subsidy"] for b in computed.bands), Decimal(0))
+    benefit, allowance, topup = (round_half_up(v) for v in (computed.benefit, computed.allowance, computed.topup))
+    rows = [("封顶扣减", "超过封顶的部分不补助", benefit - bands), ("住院补贴", "按住院天数", allowance),
+            ("保底补足", "合计不足保底金额时补足", topup),
+            ("取整", "按方案取整", computed.amount - benefit - allowance - topup)]
+    return [{"label": label, "note": note, "amount": amount} for label, note, amount in rows
+            if amount or label == "住院补贴"]
+
+
+def _notes(lines: list[str]) -> list[str]:
+    """The engine's explanation without what the form already shows (scheme, self-pay and days, bands)."""
+    return [line for line in lines if not line.startswith(("方案", "自付费用", "分段补助"))]
 
 
 def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, date: dt.date | None = None,
@@ -62,18 +82,24 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
         data = {
             "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
             "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
-            **{key: _text(cells[key][position]) for key in ("unit", "hospital", "diagnosis", "serious", "chronic")},
+            **{key: _text(cells[key][position]) for key in ("unit", "category", "hospital", "diagnosis", "serious",
+                                                            "chronic")},
             "settled": _day_text(cells["settled"][position]), "applied": _day_text(cells["applied"][position]),
-            "cover": _stay_text(cells["cover_start"][position], cells["cover_end"][position]), "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
+            "cover": _stay_text(cells["cover_start"][position], cells["cover_end"][position]),
+            "stay": _stay_text(cells["admitted"][position], cells["discharged"][position]),
             "days": cells["days"][position], "self_pay": cells["self_pay"][position] or 0,
             "allowance": round_half_up(computed.allowance), "amount": computed.amount,
-            "bands": computed.bands, "lines": computed.lines, "issuer": issuer,
-            "date": _approved(cells["approved"][position], date),
+            "bands": computed.bands, "adjustments": adjustments(computed), "lines": _notes(computed.lines),
+            "issuer": issuer, "date": _approved(cells["approved"][position], date),
         }
         # the register's row number and the surname only (郑某): file names end up in logs and listings
         surname = f"-{data['member'][:1]}某" if data["member"] else ""
         target = outdir / "审批表" / f"{documents.safe_file_name(f'{row_number:05d}{surname}')}.docx"
-        produced.append(approval.render_to(data, target, seal_png=seal_png))
+        try:
+            produced.append(approval.render_to(data, target, seal_png=seal_png))
+        except InputError as error:  # e.g. a blank 工作单位: name the register's row
+            raise InputError(error.message, file=result.file, sheet=result.sheet.name, row=row_number,
+                             column=error.argument) from None
         if computed.amount > 0:
             listed.append({"name": data["member"], "id_number": data["id_number"], "unit": data["unit"],
                            "amount": computed.amount})
@@ -82,7 +108,9 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
     public = {"title": f"{result.policy.name}补助金发放公示名单", "period": "自公布之日起7天", "issuer": issuer,
               "date": date, "rows": listed,
               "intro": "以下职工的互助补助已审核，现予公示。如有异议，请在公示期内向本单位工会反映。"}
-    produced.append(documents.Renderer("public_list").render_to(public, outdir / "公示名单.docx", seal_png=seal_png))
+    if listed:  # nothing paid: nothing to publish
+        produced.append(documents.Renderer("public_list").render_to(public, outdir / "公示名单.docx",
+                                                                    seal_png=seal_png))
     if pdf:
         produced += documents.finish_pdfs(list(produced), seal_png)
     return produced

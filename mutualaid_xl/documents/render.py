@@ -20,6 +20,7 @@ import signal
 import threading
 import time
 import zipfile
+import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,11 +33,11 @@ from markupsafe import escape
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..rules import money
-from . import seal, signing
+from . import layout, seal, signing
 from ..errors import FileFormatError, InputError, MutualAidError
 from ..rules.idcard import mask_id, mask_ids_in, mask_name
 from ..files import OutputError, safe_file_name, staged_folder
-from .office import install_bytes, to_pdf
+from .office import _FONT_STAND_INS, install_bytes, to_pdf
 from ..rules.values import cn_date, is_blank, parse_date, parse_decimal
 from ..workbooks import guard
 
@@ -54,7 +55,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "notice": {
         "issuer": "发文机关", "doc_number": "发文字号", "title": "标题", "addressees": "主送机关",
         "body": "正文", "attachments": "附件", "signer": "署名", "date": "成文日期", "cc": "抄送",
-        "printed_by": "印发机关", "printed_date": "印发日期", "issuer_marking": "发文机关标志",
+        "printed_by": "印发机关", "printed_date": "印发日期", "issuer_marking": "发文机关标志", "note": "附注",
     },
     "application_form": {
         "title": "标题", "period": "互助期", "unit": "单位名称", "unit_code": "单位编码", "agent": "代办员",
@@ -69,7 +70,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "diagnosis": "诊断", "serious": "重大疾病", "cover": "保障期", "chronic": "门诊特殊慢性病",
         "settled": "医保结算日期", "applied": "申请日期",
         "days": "住院天数", "self_pay": "统筹内自付", "allowance": "住院补贴", "amount": "补助合计",
-        "bands": "分段补助", "lines": "计算说明", "issuer": "互助机构", "date": "日期",
+        "bands": "分段补助", "adjustments": "补助调整", "lines": "计算说明", "issuer": "互助机构", "date": "日期",
     },
     "summary_table": {
         "title": "标题", "office_label": "机构类别", "office": "机构名称", "name_label": "名称列标题",
@@ -93,18 +94,22 @@ ROW_FIELDS: dict[str, str] = {
     "分段": "band", "自付费用分段": "band", "段内金额": "base", "补助比例": "ratio", "比例": "ratio",
 }
 DEFAULTS: dict[str, dict[str, object]] = {
-    "notice": {"attachments": [], "cc": ""},
-    "application_form": {"title": "职工医疗互助保障活动参互申请表", "unit_code": "", "agent": "", "phone": ""},
-    "approval_form": {"title": "职工医疗互助补助审批表", "scheme": "", "claim_no": "", "bands": [], "lines": [],
-                      "category": "", "hospital": "", "diagnosis": "", "serious": "", "cover": "", "chronic": "",
-                      "settled": "", "applied": ""},
+    "notice": {"attachments": [], "cc": "", "note": ""},
+    "application_form": {"title": "职工医疗互助保障活动参互申请表", "unit_code": "", "agent": "", "phone": "",
+                         "insured_count": "", "staff_total": "", "active_ratio": ""},
+    "approval_form": {"title": "职工医疗互助补助审批表", "scheme": "", "claim_no": "", "bands": [], "adjustments": [],
+                      "lines": [], "category": "", "hospital": "", "diagnosis": "", "serious": "", "cover": "",
+                      "chronic": "", "settled": "", "applied": ""},
     "summary_table": {"title": "年度参互汇总表", "office_label": "办事处名称", "name_label": "代办点名称",
                       "prepared_by": "", "checked_by": ""},
     "public_list": {"intro": "", "contact": ""},
     "fund_statement": {"note": []},
 }
-LIST_FIELDS = {"body", "attachments", "lines", "note"}
+LIST_FIELDS = {"body", "lines"}
+TEMPLATE_LIST_FIELDS = {"fund_statement": {"note"}}   # the notice's note (附注) is one text
 MONEY_FIELDS = {"self_pay", "allowance", "amount", "fee_total"}  # checked before rendering
+# characters per title line: 2号 (22 pt) over 156 mm for the notice, 20 pt over 160 / 247 mm for forms
+TITLE_CHARS = {"notice": 20, "summary_table": 35}
 DATE_FIELDS = {"date", "printed_date"}
 # Fields filled from another one when absent; a missing source is reported instead of them.
 DERIVED = {"issuer_marking": "issuer", "signer": "issuer", "printed_by": "issuer", "printed_date": "date"}
@@ -114,6 +119,8 @@ PRIVATE_KEYS = {"diagnosis", "诊断", "疾病", "病种", "病名", "疾病名�
 
 _H1 = re.compile(r"^[一二三四五六七八九十]+、")
 _H2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+# the faces the templates name (LibreOffice substitutes free CJK fonts for those a machine lacks)
+FONT_FAMILIES = tuple(dict.fromkeys(name for names, _ in _FONT_STAND_INS.values() for name in names))
 _MARKING_WIDTH_PT = 430  # a little under the 156 mm text width
 
 
@@ -423,23 +430,15 @@ def prepare(template: str, data: dict, public: bool | None = None) -> dict[str, 
     for key in DATE_FIELDS & context.keys():
         if context[key] is not None:
             context[key] = parse_date(context[key], given[key])
-    for key in LIST_FIELDS & context.keys():
+    for key in (LIST_FIELDS | TEMPLATE_LIST_FIELDS.get(template, set())) & context.keys():
         context[key] = [str(item) for item in _as_list(context[key])]
     for key in ("rows", "bands"):
         if key in context:
             context[key] = _rows(context[key], FIELDS.get(template, {}).get(key, key))
+    if not is_blank(context.get("title")):
+        context["title"] = "\n".join(layout.title_lines(context["title"], TITLE_CHARS.get(template, 22)))
     if template == "notice":
-        issuer = context.get("issuer")
-        context.setdefault("signer", issuer)
-        context.setdefault("printed_by", issuer)
-        context.setdefault("printed_date", context.get("date"))
-        if "addressees" in context:
-            context["addressees"] = str(context["addressees"]).rstrip(":：")
-        if "body" in context:
-            context["body"] = [_paragraph(p) for p in context["body"]]
-        marking = context.get("issuer_marking") or (f"{issuer}文件" if issuer else None)
-        if marking:
-            context["issuer_marking"] = issuer_marking(str(marking))
+        _prepare_notice(context)
     if public:
         context["rows"] = [
             {**{k: v for k, v in row.items() if k not in PRIVATE_KEYS},
@@ -480,6 +479,43 @@ def declared(blob: bytes) -> tuple[str | None, bool]:
     return (kind if kind in FIELDS else None), PUBLIC_MARK in found.get("keywords", "")
 
 
+def _attachment_pages(value) -> tuple[list[str], list[dict]]:
+    """附件: names for the 附件说明, and the pages of those given with content (title, text, table, notes)."""
+    names, pages = [], []
+    for number, item in enumerate(value if isinstance(value, list) else _as_list(value), 1):
+        if isinstance(item, dict):
+            page = {{"标题": "title", "正文": "text", "表格": "table", "注释": "notes", "列宽": "widths"}.get(k, k): v
+                    for k, v in item.items()}
+            if is_blank(page.get("title")):
+                raise InputError(f"第{number}个附件没有标题（title）。", argument="附件")
+            page["text"] = [str(t) for t in _as_list(page.get("text"))]
+            page["notes"] = [str(t) for t in _as_list(page.get("notes"))]
+            page["number"] = number
+            names.append(str(page["title"]).replace("|", ""))
+            pages.append(page)
+        else:
+            names.extend(str(t) for t in _as_list(item))
+    return names, pages
+
+
+def _prepare_notice(context: dict) -> None:
+    if "attachments" in context:
+        context["attachments"], context["attachment_pages"] = _attachment_pages(context["attachments"])
+    if not is_blank(context.get("doc_number")):
+        context["doc_number"] = layout.check_doc_number(context["doc_number"])
+    issuer = context.get("issuer")
+    context.setdefault("signer", issuer)
+    context.setdefault("printed_by", issuer)
+    context.setdefault("printed_date", context.get("date"))
+    if "addressees" in context:
+        context["addressees"] = str(context["addressees"]).rstrip(":：")
+    if "body" in context:
+        context["body"] = [_paragraph(p) for p in context["body"]]
+    marking = context.get("issuer_marking") or (f"{issuer}文件" if issuer else None)
+    if marking:
+        context["issuer_marking"] = issuer_marking(str(marking))
+
+
 # --- rendering ----------------------------------------------------------------------------
 
 def template_path(template: Path | str) -> Path:
@@ -496,10 +532,17 @@ def template_path(template: Path | str) -> Path:
     raise InputError(f"找不到模板「{template}」。内置模板：{known}；也可给出 .docx 模板文件的路径。", argument="模板")
 
 
+def _empty(value) -> bool:
+    if isinstance(value, RichText):
+        return not str(value.xml).strip()
+    return is_blank(value) or (isinstance(value, (list, tuple)) and not value)
+
+
 class Renderer:
     """One template, loaded and checked once, rendered to many documents."""
 
-    def __init__(self, template: Path | str):
+    def __init__(self, template: Path | str, *, strict: bool = False):
+        self.strict = strict  # characters the fonts cannot draw are an error, not a warning
         self.path = template_path(template)
         guard.check_document(self.path)
         self.blob = self.path.read_bytes()
@@ -513,6 +556,12 @@ class Renderer:
             raise FileFormatError(f"模板语法有误：{error}", file=str(self.path)) from None
         except Exception as error:  # python-docx/lxml raise many types for a package that is not a usable .docx
             raise FileFormatError(f"不是可用的 Word 模板（{type(error).__name__}）", file=str(self.path)) from None
+
+    def required(self) -> set[str]:
+        """Template variables without a default; they must not be blank."""
+        optional = DEFAULTS.get(self.key, {}).keys() | DERIVED.keys()
+        sources = {DERIVED[v] for v in self.variables if v in DERIVED}  # e.g. issuer, which the signer repeats
+        return {v for v in self.variables | sources if v not in optional and self.key in FIELDS}
 
     def missing(self, context: dict) -> list[str]:
         return sorted(self.variables - context.keys())
@@ -528,6 +577,11 @@ class Renderer:
         if missing:
             names = "、".join(self._label(m) for m in missing)
             raise InputError(f"缺少模板「{self.path.name}」需要的字段：{names}。")
+        blank = [m for m in sorted(self.required()) if _empty(context.get(m))]
+        if blank:
+            names = "、".join(self._label(m) for m in blank)
+            raise InputError(f"必填字段为空：{names}（模板「{self.path.name}」）。",
+                             argument=FIELDS.get(self.key, {}).get(blank[0], blank[0]) if len(blank) == 1 else None)
         doc = DocxTemplate(io.BytesIO(self.blob))
         self.env.start()
         try:
@@ -543,6 +597,15 @@ class Renderer:
             raise InputError(f"表格数据缺少列「{name}」（模板「{self.path.name}」需要）。") from None
         except TemplateError as error:
             raise FileFormatError(f"模板无法渲染：{error}", file=str(self.path)) from None
+        if context.get("attachment_pages"):
+            layout.add_attachments(doc.docx, context["attachment_pages"])
+        layout.keep_signature_with_body(doc.docx, seal.SIGNATURE_STYLE)
+        problems = layout.undrawable(layout.document_texts(doc.docx), FONT_FAMILIES)
+        if problems:
+            text = "字体无法显示以下字符（会印成空框）：" + "；".join(problems) + "。请安装含这些字的字体（如 花园明朝）。"
+            if self.strict:
+                raise InputError(text)
+            warnings.warn(text, layout.UndrawableWarning, stacklevel=2)
         if seal_png is not None:
             seal.add_floating_seal(doc.docx, seal_png)
         out = io.BytesIO()
@@ -567,7 +630,7 @@ def finish_pdfs(docs: list[Path], seal_png: Path | str | None = None, signer=Non
     The PDF of a stamped document is signed with ``signer`` (see documents.signing), or else gets
     a stamping log record; documents without a seal get neither.
     """
-    pdfs = to_pdf(docs)
+    pdfs = export_pdfs([Path(d) for d in docs])
     if seal_png is not None:
         for doc in docs:
             if not seal.carries_seal(doc):
@@ -580,10 +643,46 @@ def finish_pdfs(docs: list[Path], seal_png: Path | str | None = None, signer=Non
     return pdfs
 
 
+def export_pdfs(docs: list[Path]) -> list[Path]:
+    """PDFs beside the documents, in one LibreOffice start (two when a notice's 版记 must move).
+
+    In Word the 版记 floats to the foot of the last page; LibreOffice lays it out in the text flow.
+    So notices are exported from a copy with the 版记 in the flow, measured, and exported again with
+    the space above it that puts it at the foot of an even page (GB/T 9704-2012).
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="mutualaid-pdf-") as tmp:
+        sources = []
+        for number, doc in enumerate(docs):
+            if doc.suffix.lower() == ".docx" and layout.has_floating_imprint(doc):
+                folder = Path(tmp) / str(number)
+                folder.mkdir()
+                doc = layout.with_imprint_spacer(doc, folder / doc.name, 0, 1)
+            sources.append(doc)
+        pdfs, again = [], []
+        for doc, source, made in zip(docs, sources, to_pdf(sources)):
+            target = doc.with_suffix(".pdf")
+            if source != doc:
+                move = layout.imprint_spacing(made, 1)
+                if move is not None:
+                    again.append((layout.with_imprint_spacer(doc, source, *move), target))
+                    pdfs.append(target)
+                    continue
+                install_bytes(made.read_bytes(), target)
+            pdfs.append(target)
+        for made, (_, target) in zip(to_pdf([source for source, _ in again]) if again else [], again):
+            install_bytes(made.read_bytes(), target)
+    return pdfs
+
+
 def render(template: Path | str, data: dict | Path | str, out: Path | str, *,
-           seal_png: Path | str | None = None, pdf: bool = False, sheet: str | None = None) -> list[Path]:
-    """Render one document (and its PDF); returns the produced files."""
-    renderer = Renderer(template)
+           seal_png: Path | str | None = None, pdf: bool = False, sheet: str | None = None,
+           strict: bool = False) -> list[Path]:
+    """Render one document (and its PDF); returns the produced files.
+
+    Characters no font can draw give a layout.UndrawableWarning, or an error with ``strict``."""
+    renderer = Renderer(template, strict=strict)
     values = data if isinstance(data, dict) else load_data(data, sheet)
     produced = [renderer.render_to(values, out, seal_png=seal_png)]
     if pdf:
@@ -656,13 +755,13 @@ def each_rows(rows_path: Path | str, sheet: str | None = None) -> tuple[str, lis
 def render_each(template: Path | str, rows_path: Path | str, outdir: Path | str, *,
                 name_column: str | None = None, sheet: str | None = None,
                 seal_png: Path | str | None = None, pdf: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> list[Path]:
+                progress: Callable[[int, int], None] | None = None, strict: bool = False) -> list[Path]:
     """One document per row of a sheet, named from ``name_column`` (default 文件名, else the first column).
 
     Errors name the sheet, the Excel row and the column. Returns the produced files.
     """
     rows_path, outdir = Path(rows_path), Path(outdir)
-    renderer = Renderer(template)
+    renderer = Renderer(template, strict=strict)
     sheet, rows, numbers, common = each_rows(rows_path, sheet)
     if not rows:
         raise InputError("表格没有数据行。", file=str(rows_path), sheet=sheet)

@@ -55,7 +55,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "joined": (_template("joined"), "参互时间", "入会日期", "办理日期"),
     "late_ok": (_template("late_ok"), "逾期特批（是/否）", "特批"),
     "late_note": (_template("late_note"), "特批理由", "特批原因"),
-    "unit": (_template("unit"), "单位名称", "所在单位", "工作单位"),
+    "unit": (_template("unit"), "单位名称", "所在单位", "工作单位", "参互单位名称"),
+    "category": ("人员类别",),   # for the approval forms only
     "hospital": (_template("hospital"), "医院名称", "住院医院", "就诊医院"),
     "diagnosis": (_template("diagnosis"), "疾病诊断", "诊断结果", "病种", "疾病名称"),
     "serious": (_template("serious"), "重大疾病", "是否大病"),
