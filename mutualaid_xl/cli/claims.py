@@ -13,9 +13,8 @@ from rich.table import Table
 from ..errors import MutualAidError, os_reason
 from ..files import check_output_file
 from ..rules.idcard import mask_ids_in
-from .common import console, fail
+from .common import MAX_SHOWN, console, fail, show_problems
 
-MAX_SHOWN = 30
 
 
 def _default_out(path: Path, suffix: str) -> Path:
@@ -76,10 +75,7 @@ def claims(
     console.print(table)
     for note in result.notes:
         console.print(f"[yellow]提醒[/] {escape(note)}", highlight=False)
-    for error in result.problems[:MAX_SHOWN]:
-        console.print(f"[red]问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
-    if len(result.problems) > MAX_SHOWN:
-        console.print(f"……另有 {len(result.problems) - MAX_SHOWN} 个问题，见结果工作簿的“问题”表")
+    show_problems(result.problems, "问题")
     if backup:
         console.print(f"原有结果文件已备份为 {escape(backup.name)}")
     console.print(f"结果已写入 {escape(str(out))}")

@@ -46,3 +46,14 @@ def fail(error: MutualAidError | str, code: int = 2) -> None:
     """Print a Chinese error (never a traceback, never a full ID number) and exit with ``code``."""
     err_console.print(error_text(error), highlight=False)
     raise typer.Exit(code)
+
+
+MAX_SHOWN = 20   # problems listed on screen; the rest are in the output workbook
+
+
+def show_problems(problems: list, sheet: str) -> None:
+    """The first problems on screen (ID numbers masked), and where the rest are."""
+    for error in problems[:MAX_SHOWN]:
+        console.print(f"[red]问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
+    if len(problems) > MAX_SHOWN:
+        console.print(f"……另有 {len(problems) - MAX_SHOWN} 个问题，见结果工作簿的“{sheet}”表")

@@ -11,10 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import MutualAidError, PolicyError, os_reason
-from ..rules.idcard import mask_ids_in
-from .common import console, fail
+from .common import console, fail, show_problems
 
-MAX_SHOWN = 20
 
 
 def _yuan(fen: int) -> str:
@@ -59,10 +57,7 @@ def compare(
     if summary.income_fen is not None:
         table.add_row("互助金收入", f"现行 {_yuan(summary.income_fen[0])} 元，测算 {_yuan(summary.income_fen[1])} 元")
     console.print(table)
-    for error in comparison.problems[:MAX_SHOWN]:
-        console.print(f"[red]问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
-    if len(comparison.problems) > MAX_SHOWN:
-        console.print(f"……另有 {len(comparison.problems) - MAX_SHOWN} 个问题，见结果工作簿的“问题”表")
+    show_problems(comparison.problems, "问题")
     if backup:
         console.print(f"原有结果文件已备份为 {escape(backup.name)}")
     console.print(f"测算结果已写入 {escape(str(out))}")

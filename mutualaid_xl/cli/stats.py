@@ -10,11 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import MutualAidError, os_reason
-from ..rules.idcard import mask_ids_in
 from ..rules.values import parse_date, parse_decimal
-from .common import console, fail
+from .common import console, fail, show_problems
 
-MAX_SHOWN = 20
 
 
 def stats(
@@ -68,10 +66,7 @@ def stats(
     console.print(table)
     for name in result.missing:
         console.print(f"[yellow]缺少[/] {escape(name)}", highlight=False)
-    for error in result.problems[:MAX_SHOWN]:
-        console.print(f"[red]问题[/] {escape(mask_ids_in(str(error)))}", highlight=False)
-    if len(result.problems) > MAX_SHOWN:
-        console.print(f"……另有 {len(result.problems) - MAX_SHOWN} 个问题，见结果工作簿的“数据来源”表")
+    show_problems(result.problems, "数据来源")
     if backup:
         console.print(f"原有结果文件已备份为 {escape(backup.name)}")
     console.print(f"统计表已写入 {escape(str(out))}")
