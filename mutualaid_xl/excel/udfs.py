@@ -76,7 +76,7 @@ def _layout(arguments: dict):
     if not shapes:
         return None, values
     ragged = [name for name in shapes if isinstance(arguments[name][0] if arguments[name] else None, (list, tuple))
-              and len({len(row) for row in arguments[name]}) > 1]
+              and len(set(map(len, arguments[name]))) > 1]
     if ragged:
         raise _ShapeMismatch(ERROR_PREFIX + f"区域 {'、'.join(ragged)} 各行长度不同，请选择一个矩形区域")
     big = {name: shape for name, shape in shapes.items() if shape != (1, 1)}
