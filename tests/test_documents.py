@@ -199,7 +199,7 @@ def test_public_list_masks_names_and_ids_and_drops_diagnosis(tmp_path):
     assert fake_id("19800101", 12)[:4] + "*" * 10 + fake_id("19800101", 12)[-4:] in everything
     for secret in ("王小明", "欧阳小红", fake_id("19800101", 12), "肺炎", "骨折"):
         assert secret not in everything
-    assert "13,859.75" in everything and "2 人" in everything
+    assert "13,859.75" in everything and "2 人次" in everything
 
 
 def test_summary_table_totals_are_exact(tmp_path):

@@ -10,6 +10,7 @@ computed -> approval forms and masked public list -> stamped red-header notice -
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def write_subsidy_examples(directory: Path, policy: Policy) -> Path:
     return path
 
 
+def _cited(document: str) -> str:
+    """A source as a notice cites it: 《标题》（文号）, from the policy's "文号 标题（日期）"."""
+    match = re.match(r"(\S+〔\d{4}〕\d+号)\s*(.+?)(（\d{4}年\d{1,2}月\d{1,2}日）)?$", document)
+    return f"《{match.group(2)}》（{match.group(1)}）" if match else document
+
+
 def notice_data(policy: Policy) -> dict:
     """A forwarding notice whose numbers all come from the policy file."""
     bands = "；".join(f"{row['band']}部分按{row['ratio']}" for row in
@@ -84,7 +91,7 @@ def notice_data(policy: Policy) -> dict:
         "title": f"{ISSUER}关于开展{policy.period}职工医疗互助保障活动的通知",
         "addressees": "各县区总工会，各产业工会，各直属基层工会",
         "body": [
-            f"根据{policy.documents[0]}精神，现将本市{policy.period}职工医疗互助保障活动有关事项通知如下。",
+            f"根据{_cited(policy.documents[0])}精神，现将本市{policy.period}职工医疗互助保障活动有关事项通知如下。",
             "一、参互对象和时间",
             f"（一）参互对象。本市参加城镇职工基本医疗保险的在职职工和参互退休职工，由单位工会统一组织参加，"
             f"同一单位参加的职工不得少于全部职工的{policy.participation.min_ratio:.0%}。",
@@ -147,27 +154,31 @@ def build(directory: Path, *, pdf: bool = True, today: dt.date = dt.date(2021, 1
 
     docs = folders["documents"]
     notes = []
-    try:
+    try:   # each body stamps and signs its own documents: the union its notice, the office the claim forms
         seal_png = seal.specimen_seal(ISSUER, docs / "specimen_seal.png")
+        office_seal = seal.specimen_seal(OFFICE, docs / "specimen_seal_office.png")
     except ToolMissingError as error:  # no CJK font on this machine: documents without the seal
-        seal_png = None
+        seal_png = office_seal = None
         notes.append(f"未盖样章：{error.message}")
     certificate = signing.specimen_certificate(ISSUER, docs / "specimen_cert.p12", DEMO_PASSWORD)
-    produced.append(certificate)
-    words = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0],
+    office_certificate = signing.specimen_certificate(OFFICE, docs / "specimen_cert_office.p12", DEMO_PASSWORD)
+    produced += [certificate, office_certificate]
+    union = [documents.render("notice", notice_data(policy), docs / "通知.docx", seal_png=seal_png)[0],
              documents.render("notice", NM_NOTICE, docs / "内工发〔2021〕5号（复现）.docx")[0]]
     application = documents.Renderer("application_form")
     for summary in roster_result.units.values():
         target = docs / "申请表" / f"{documents.safe_file_name(summary.unit)}.docx"
-        words.append(application.render_to(application_document_data(summary, policy, today), target))
-    words.append(documents.render("summary_table", summary_document_data(roster_result, OFFICE, today),
-                                  docs / "年度参互汇总表.docx")[0])
-    words += write_documents(claims_result, docs, issuer=OFFICE, date=today, seal_png=seal_png)
-    produced += [path for path in (seal_png, *words) if path is not None]
+        union.append(application.render_to(application_document_data(summary, policy, today), target))
+    office = [documents.render("summary_table", summary_document_data(roster_result, OFFICE, today),
+                               docs / "年度参互汇总表.docx")[0]]
+    office += write_documents(claims_result, docs, issuer=OFFICE, date=today, seal_png=office_seal)
+    produced += [path for path in (seal_png, office_seal, *union, *office) if path is not None]
 
     if pdf:
         try:
-            produced += documents.finish_pdfs(words, seal_png, signing.load_signer(certificate, DEMO_PASSWORD))
+            produced += documents.finish_pdfs(union, seal_png, signing.load_signer(certificate, DEMO_PASSWORD))
+            produced += documents.finish_pdfs(office, office_seal,
+                                              signing.load_signer(office_certificate, DEMO_PASSWORD))
         except ToolMissingError as error:
             notes.append(f"未生成 PDF：{error.message}")
     return produced, notes

@@ -347,7 +347,7 @@ def build_application_form():
     _label_value_rows(table, 0, [
         ("单位名称\n（工会盖章）", "{{ unit }}"), ("单位编码", "{{ unit_code }}"),
         ("代办员", "{{ agent }}"), ("联系电话", "{{ phone }}"),
-        ("缴纳城镇职工\n医保人数", "{{ insured_count }}"), ("单位总人数", "{{ staff_total }}"),
+        ("缴纳城镇职工\n医保人数", "{{ insured_count }}"), ("在职职工人数", "{{ staff_total }}"),
         ("续互人数", "{{ renew_count }}"), ("新参互人数", "{{ new_count }}"),
         ("在职参互人数", "{{ active_count }}"), ("退休参互人数", "{{ retired_count }}"),
         ("在职参互比例", "{{ active_ratio }}"), ("参互总人数", "{{ member_total }}"),
@@ -375,7 +375,7 @@ def build_approval_form():
     _para(doc, "方案：{{ scheme }}", "表头信息").paragraph_format.space_after = Pt(0)
     _para(doc, "编号：{{ claim_no }}", "表头信息")
     # labels short enough for one line in the 26 mm label column: the form must fit one A4 page
-    table = _table(doc, 8, [26, 54, 26, 54], row_mm=7)
+    table = _table(doc, 8, [26, 54, 26, 54], row_mm=6.5)
     _label_value_rows(table, 0, [
         ("姓名", "{{ member }}"), ("身份证号", "{{ id_number }}"),
         ("工作单位", "{{ unit }}"), ("人员类别", "{{ category }}"),
@@ -388,7 +388,7 @@ def build_approval_form():
     ])
     _cell_vcenter(table)
     _para(doc, "补助计算", "表头信息").paragraph_format.space_before = Pt(6)
-    bands = _table(doc, 7, [55, 40, 25, 40], row_mm=6.5, header=True)
+    bands = _table(doc, 7, [55, 40, 25, 40], row_mm=6, header=True)
     for cell, text in zip(bands.rows[0].cells, ("自付费用分段", "段内金额（元）", "补助比例", "补助金额（元）")):
         _cell(cell, text, bold=True)
     bands.rows[1].cells[0].paragraphs[0].add_run("{%tr for b in bands %}")
@@ -412,7 +412,7 @@ def build_approval_form():
     _control(doc, "for line in lines")
     _para(doc, "{{ line }}", "表注")
     _control(doc, "endfor")
-    approvals = _table(doc, 3, [40, 120], row_mm=12)
+    approvals = _table(doc, 3, [40, 120], row_mm=10)
     for row, label in zip(approvals.rows, ("经办人意见", "审核意见", "审批意见")):
         _cell(row.cells[0], label, bold=True)
         _cell(row.cells[1], "签字：　　　　　　　　年　　月　　日", align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -458,7 +458,7 @@ def build_public_list():
     for cell, text in zip(table.rows[2].cells, ("{{ loop.index }}", "{{ r.name }}", "{{ r.id_number }}", "{{ r.unit }}", "{{ r.amount|yuan }}")):
         _cell(cell, text, size=11)
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
-    for cell, text in zip(table.rows[4].cells, ("", "合计", "{{ rows|length }} 人", "", "{{ rows|total('amount')|yuan }}")):
+    for cell, text in zip(table.rows[4].cells, ("", "合计", "{{ rows|length }} 人次", "", "{{ rows|total('amount')|yuan }}")):
         _cell(cell, text, size=11, bold=True)
     _para(doc, "公示期：{{ period }}。如有异议，请在公示期内向{{ issuer }}反映{% if contact %}（联系电话：{{ contact }}）{% endif %}。", "表注")
     _para(doc, "\t{{ issuer }}", SIGNATURE_STYLE)

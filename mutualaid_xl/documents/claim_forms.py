@@ -80,7 +80,7 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
         row_number = result.sheet.excel_row(result.rows[position])
         name = cells["name"][position]
         data = {
-            "scheme": result.policy.title, "claim_no": f"{Path(result.file).stem}-{row_number}",
+            "scheme": result.policy.name, "claim_no": f"{row_number:05d}（登记表第 {row_number} 行）",
             "member": "" if is_blank(name) else str(name), "id_number": str(cells["id_number"][position] or ""),
             **{key: _text(cells[key][position]) for key in ("unit", "category", "hospital", "diagnosis", "serious",
                                                             "chronic")},
@@ -107,7 +107,7 @@ def write_documents(result: ClaimsResult, outdir: Path | str, *, issuer: str, da
             progress(done)
     public = {"title": f"{result.policy.name}补助金发放公示名单", "period": "自公布之日起7天", "issuer": issuer,
               "date": date, "rows": listed,
-              "intro": "以下职工的互助补助已审核，现予公示。如有异议，请在公示期内向本单位工会反映。"}
+              "intro": f"以下职工的互助补助已审核，现予公示。如有异议，请在公示期内向{issuer}反映。"}
     if listed:  # nothing paid: nothing to publish
         produced.append(documents.Renderer("public_list").render_to(public, outdir / "公示名单.docx",
                                                                     seal_png=seal_png))

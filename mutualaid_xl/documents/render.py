@@ -59,7 +59,7 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     "application_form": {
         "title": "标题", "period": "互助期", "unit": "单位名称", "unit_code": "单位编码", "agent": "代办员",
-        "phone": "联系电话", "insured_count": "缴纳城镇职工医保人数", "staff_total": "单位总人数",
+        "phone": "联系电话", "insured_count": "缴纳城镇职工医保人数", "staff_total": "在职职工人数",
         "renew_count": "续互人数", "new_count": "新参互人数", "active_count": "在职参互人数",
         "retired_count": "退休参互人数", "active_ratio": "在职参互比例", "member_total": "参互总人数",
         "fee_total": "互助金总额", "fee_note": "互助金交纳标准", "date": "日期",
