@@ -63,6 +63,11 @@ class Params:
         self.rows.append((label, value, source))
         return f"'{self.sheet}'!$B${self.first_row + len(self.rows) - 1}"
 
+    @staticmethod
+    def source_of(ref: str) -> str:
+        """The 文号 cell beside a value: texts cite it instead of repeating a long literal."""
+        return ref.replace("!$B$", "!$C$")
+
     def column(self, labels_values: list[tuple[str, object]], source: str) -> str:
         """Consecutive rows; returns their value range."""
         refs = [self.add(label, value, source) for label, value in labels_values]
@@ -220,7 +225,7 @@ def _date_cases(b: _Build) -> list[tuple[str, str]]:
         cases.append((f"IF({late},NOT({excused}),FALSE)",
                       f'"{ERROR_PREFIX}逾期申请：医保结算 "&{ymd(settled)}&" 后 "&{limit}&" 日内应申请（截至 "'
                       f'&{ymd(f"{settled}+{limit}")}&"），"&{ymd(applied)}&" 申请已逾期 "&({applied}-{settled}-{limit})'
-                      f'&" 天，视为放弃（"&{limit.replace("!$B$", "!$C$")}&"）；经特批的在“逾期特批”填是并写明特批说明"'))
+                      f'&" 天，视为放弃（"&{Params.source_of(limit)}&"）；经特批的在“逾期特批”填是并写明特批说明"'))
     given_start, given_end = c("cover_start"), c("cover_end")
     given = f"AND(ISNUMBER({given_start}),ISNUMBER({given_end}))"
     start = d.coverage_start and b.params.add("保障期起", d.coverage_start, d.source)

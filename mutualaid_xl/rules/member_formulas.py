@@ -1,9 +1,10 @@
 """FEE and ELIGIBLE as spreadsheet formulas for the roster (see ``formulas`` for the rules
 of the game): category words and their aliases, the fee table, the GB 11643 check character,
 old 15-digit numbers, age on the row's 参互日期 (else 设置's), the enrolment dates with the
-monthly working-day windows, and age limits by category, each number read from the 设置 table. Results match ``engine.fee_for`` and
-``engine.check_eligibility``: a fee or TRUE, "不符合：…" with the engine's wording for the age,
-date and most ID reasons, and "#错误: …" where the worksheet function reports an error.
+monthly working-day windows, and age limits by category, each number read from the 设置 table.
+Results match ``engine.fee_for`` and ``engine.check_eligibility``: a fee or TRUE, "不符合：…"
+with the engine's wording for the age, date and most ID reasons, and "#错误: …" where the
+worksheet function reports an error.
 """
 
 from __future__ import annotations
@@ -106,11 +107,6 @@ def _id_problem(t: str) -> str:
     ], new)
 
 
-def _source_cell(ref: str) -> str:
-    """The 文号 column beside a parameter: texts cite it instead of repeating long literals."""
-    return ref.replace("!$B$", "!$C$")
-
-
 def _windows(policy: Policy, params: Params, h: Helper, on: str) -> list[tuple[str, str]]:
     """dates.enrolment_problem: the period's enrolment dates, then from monthly_from only the first
     monthly_workdays official working days of each month. The build lists the working days (from
@@ -121,7 +117,7 @@ def _windows(policy: Policy, params: Params, h: Helper, on: str) -> list[tuple[s
     start = params.add("参互办理开始日期", d.enrolment_start, dates.source(policy, "enrolment_start"))
     end = params.add("参互办理截止日期", d.enrolment_end, dates.source(policy, "enrolment_end"))
     cases = [(f"OR({on}<{start},{on}>{end})",
-              f'"不符合："&{ymd(on)}&" 不在本期参互办理时间（"&{ymd(start)}&" 至 "&{ymd(end)}&"）内（"&{_source_cell(end)}&"）"')]
+              f'"不符合："&{ymd(on)}&" 不在本期参互办理时间（"&{ymd(start)}&" 至 "&{ymd(end)}&"）内（"&{params.source_of(end)}&"）"')]
     if d.monthly_from is None or d.monthly_from > d.enrolment_end:
         return cases
     rule = dates.source(policy, "monthly_workdays")
@@ -142,7 +138,7 @@ def _windows(policy: Policy, params: Params, h: Helper, on: str) -> list[tuple[s
     which = f'IF({nth}=0,"不是工作日","是当月第 "&{nth}&" 个工作日")'
     cases.append((f"AND(INT({on})>={since},OR({nth}=0,{nth}>{limit}))",
                   f'"不符合："&{ymd(since)}&" 起只在每月前 "&{limit}&" 个工作日办理，"&{ymd(on)}&" "&{which}'
-                  f'&"（"&{_source_cell(limit)}&"）"'))
+                  f'&"（"&{params.source_of(limit)}&"）"'))
     return cases
 
 
