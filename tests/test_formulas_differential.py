@@ -161,10 +161,6 @@ def _history(policy, rows: list[dict]):
         cells = {k: float(v) if isinstance(v, Decimal) else v for k, v in cells.items()}
         first, paid = row["id_number"] not in seen, seen.get(row["id_number"], 0)
         seen.setdefault(row["id_number"], 0)
-        command = _by_command(policy, row) if policy.dates is not None else False
-        if command:
-            out.append(command if isinstance(command, str) else None)
-            continue
         if any(isinstance(v, str) for v in cells.values()):
             out.append(None)   # the engine reads "1234元"; the formula asks for a plain number
             continue
@@ -174,6 +170,10 @@ def _history(policy, rows: list[dict]):
             result = engine.compute_subsidy(policy, stay)
         except MutualAidError:
             out.append(None)
+            continue
+        command = _by_command(policy, row) if policy.dates is not None else False
+        if command:                 # after the input checks, as the formulas order them
+            out.append(command if isinstance(command, str) else None)
             continue
         cap = int(result.cap_part * 100)
         seen[row["id_number"]] += cap

@@ -178,7 +178,6 @@ def _guard(b: _Build) -> str:
         (f'AND({years}<>"",OR(NOT(ISNUMBER({years})),N({years})<1,N({years})<>INT(N({years}))))',
          err("连续参互年数应为不小于 1 的整数")),
     ]
-    cases += _date_cases(b)
     for x, name in ((sp, "自付费用"), (tc, "总费用")):
         cases += [(f'AND({x}<>"",NOT(ISNUMBER({x})))', err(f"{name}应为数字，不要带单位或文字")),
                   (f"N({x})<0", err(f"{name}不能为负数")),
@@ -200,6 +199,7 @@ def _guard(b: _Build) -> str:
     bands = b.steps.find(plan.Bands)
     if bands is not None and bands.brackets is None:
         cases.append(("TRUE", err(f"本期未配置补助分段比例（方案 {pid}）；请在方案文件中补充 [subsidy.bands]")))
+    cases += _date_cases(b)     # after the input checks: a bad row says what to correct first
     largest = max((float(v) for v in _yuan_values(b.steps)), default=0)
     limit = _SAFE / (4 * b.S * b.K * (len(bands.brackets or ()) + 4 if bands else 4))
     cases.append((f"(N({sp})+N({tc})+N({paid})+{largest:g})*100*MAX(N({days}),1)>{limit:.0f}",
