@@ -4,9 +4,12 @@ For every built-in policy with subsidy rules, random claims (band limits ±0.01,
 through earlier stays, the minimum, later stays, pro-rating, shares, day buckets, exact .5
 boundaries of the rounding unit, some bad rows) are written into a register built for that
 policy; for every policy with fees or eligibility rules, random members (ages at the limits,
-wrong check characters, 15-digit and number-typed IDs, every category and some aliases) into a
-roster. LibreOffice recalculates all files in one start; every row must equal the engine to the
-fen (FEE, SUBSIDY, SUBSIDY_CAP_PART) or in its verdict and wording (ELIGIBLE).
+wrong check characters, 15-digit and number-typed IDs, every category and some aliases, and
+40 % of the rows with their own 参互日期 around the enrolment window: for nm-2021 every day of
+October to December, so National Day, adjusted Saturday workdays and working days inside and
+outside the first five of the month) into a roster. LibreOffice recalculates all files in one
+start; every row must equal the engine to the fen (FEE, SUBSIDY, SUBSIDY_CAP_PART) or in its
+verdict and wording (ELIGIBLE).
 
 Default size: a few hundred rows per policy. ``pytest -m differential_full`` runs >= 3,000 per policy.
 """
@@ -24,7 +27,7 @@ import pytest
 
 from mutualaid_xl.documents import office
 from mutualaid_xl.errors import MutualAidError
-from mutualaid_xl.rules import engine, plan
+from mutualaid_xl.rules import dates, engine, plan
 from mutualaid_xl.rules.columns import ClaimColumns, stay_from_cells, subsidy_columns
 from mutualaid_xl.rules.idcard import check_char
 from mutualaid_xl.rules.policy import list_policies
@@ -94,6 +97,8 @@ def _register_row(rng: random.Random, policy, members: list[str], edges: list[De
         row["years"] = rng.randrange(1, 5)
     if policy.shares is not None and rng.random() < 0.8:
         row["shares"] = rng.randrange(policy.shares.min, policy.shares.max + 1)
+    if policy.dates is not None:
+        _claim_dates(rng, row)
     bad = rng.random()
     if bad < 0.005:
         row["self_pay"] = -money - 1
@@ -106,6 +111,42 @@ def _register_row(rng: random.Random, policy, members: list[str], edges: list[De
     elif bad < 0.025:
         row["shares"] = 9
     return row
+
+
+def _claim_dates(rng: random.Random, row: dict) -> None:
+    """The register's date columns: 参互日期 (cover from the day after), 保障期起止, settlement and
+    application dates around the deadline, 逾期特批 with and without a note, 门诊特殊慢性病."""
+    start, end = row["admitted"], row["discharged"]
+    if rng.random() < 0.3:
+        row["joined"] = start - dt.timedelta(days=rng.choice([0, 1, 2, 364, 365, 366, rng.randrange(400)]))
+    elif rng.random() < 0.05:
+        row["cover_start"], row["cover_end"] = start + dt.timedelta(days=rng.randrange(-3, 3)), end - dt.timedelta(days=1)
+    if rng.random() < 0.4:
+        row["settled"] = end + dt.timedelta(days=rng.randrange(0, 10))
+        row["applied"] = row["settled"] + dt.timedelta(days=rng.choice([0, 30, 89, 90, 91, 120]))
+        late = rng.random()
+        if late < 0.15:
+            row["late_ok"], row["late_note"] = "是", "住院期间无法办理，工会审批同意"
+        elif late < 0.25:
+            row["late_ok"] = "是"                  # no note: still withheld
+    if rng.random() < 0.03:
+        row["chronic"] = "是"
+
+
+def _by_command(policy, row: dict) -> str | bool:
+    """What `mutualaid claims` decides from the dates before the amount: the native text of a
+    withheld late claim, True for a row the formulas leave to the command, else False."""
+    settled, applied = row.get("settled"), row.get("applied")
+    late = settled and applied and dates.late_reason(policy, settled, applied)
+    if late and not (row.get("late_ok") == "是" and row.get("late_note")):
+        return f"#错误: {late}；经特批的在“逾期特批”填是并写明特批说明"
+    if row.get("chronic") == "是" and policy.checks is not None and policy.checks.chronic:
+        return True
+    given = row.get("cover_start") and row.get("cover_end")
+    period = (row["cover_start"], row["cover_end"]) if given else dates.cover(policy, row.get("joined"))
+    adm, dis = row["admitted"], row["discharged"]
+    return bool(period and row.get("covered_days") is None and dis >= adm
+                and dates.covered_days(adm, dis, period) < dates.stay_days(adm, dis))
 
 
 def _history(policy, rows: list[dict]):
@@ -129,6 +170,10 @@ def _history(policy, rows: list[dict]):
             result = engine.compute_subsidy(policy, stay)
         except MutualAidError:
             out.append(None)
+            continue
+        command = _by_command(policy, row) if policy.dates is not None else False
+        if command:                 # after the input checks, as the formulas order them
+            out.append(command if isinstance(command, str) else None)
             continue
         cap = int(result.cap_part * 100)
         seen[row["id_number"]] += cap
@@ -195,6 +240,18 @@ def _id_cell(rng: random.Random, on: dt.date, limits: list[int], n: int):
     return good
 
 
+def _joined_days(policy) -> list[dt.date]:
+    """Candidates for a row's own 参互日期: every day around the enrolment window, and for a policy
+    with monthly working-day windows every day from just before monthly_from to just after the end
+    (National Day holidays, adjusted Saturday workdays, working days inside and outside the first few)."""
+    d = policy.dates
+    if d is None or not (d.enrolment_start and d.enrolment_end):
+        return [dt.date(2021, 5, 1), dt.date(2021, 10, 9), dt.date(2022, 1, 3)]
+    first = d.monthly_from - dt.timedelta(days=3) if d.monthly_from else d.enrolment_end - dt.timedelta(days=20)
+    days = [first + dt.timedelta(days=i) for i in range((d.enrolment_end - first).days + 3)]
+    return [d.enrolment_start - dt.timedelta(days=1), d.enrolment_start] + days
+
+
 def members_rows(policy, n: int, seed: int, on: dt.date) -> list[dict]:
     rng = random.Random(seed)
     limits = []
@@ -203,12 +260,39 @@ def members_rows(policy, n: int, seed: int, on: dt.date) -> list[dict]:
             limits += [x + d for x in (age.min, age.max) if x is not None for d in (-1, 0, 1)]
     categories = ["在职", "退休"] * 4 + ["续互", "新参互", "在职职工", "退休职工", "retired", "in-service", "干部", ""]
     memberships = ["续互", "新参互", "未参", "", "续参", "新增"]
-    return [{"name": "某", "id_number": _id_cell(rng, on, limits, i), "category": rng.choice(categories),
-             "membership": rng.choice(memberships)} for i in range(n)]
+    joined = _joined_days(policy)
+    rows = []
+    for i in range(n):
+        row = {"name": "某", "category": rng.choice(categories), "membership": rng.choice(memberships)}
+        chance = rng.random()
+        if chance < 0.4:
+            row["joined"] = rng.choice(joined)    # the row's own date wins over 设置's
+        elif chance < 0.41:
+            row["joined"] = "十月"                 # not a date: an error text, not an error value
+        day = row["joined"] if isinstance(row.get("joined"), dt.date) else on
+        rows.append({"id_number": _id_cell(rng, day, limits, i), **row})
+    for row, day in zip(rows, _window_cases(policy)):    # sure cases, with a valid member
+        row.update(id_number=fake_id(day.replace(year=day.year - 40), 900), category="在职", membership="续互",
+                   joined=day)
+    return rows
+
+
+def _window_cases(policy) -> list[dt.date]:
+    """A weekday holiday, a weekend workday, and the last allowed and first refused working day of
+    monthly_from's month, found in the official calendar."""
+    d = policy.dates
+    if d is None or d.monthly_from is None or not d.enrolment_end:
+        return []
+    days = [d.monthly_from + dt.timedelta(days=i) for i in range((d.enrolment_end - d.monthly_from).days + 1)]
+    holiday = next(day for day in days if day.weekday() < 5 and not dates.is_workday(day))
+    weekend = next(day for day in days if day.weekday() >= 5 and dates.is_workday(day))
+    numbered = [day for day in days if day.month == d.monthly_from.month and dates.workday_number(day)]
+    return [holiday, weekend, numbered[d.monthly_workdays - 1], numbered[d.monthly_workdays]]
 
 
 def _expected_member(policy, row: dict, on: dt.date):
     cat, mem = row["category"], row["membership"]
+    on = row.get("joined") or on
     if cat + mem == "":
         fee = None
     elif mem == "未参":
@@ -221,6 +305,8 @@ def _expected_member(policy, row: dict, on: dt.date):
     if row["id_number"] == "" or cat + mem == "" or mem == "未参":
         return fee, None
     try:
+        if not isinstance(on, dt.date):
+            raise MutualAidError("参互日期不是日期")
         reason = engine.check_eligibility(policy, row["id_number"], f"{cat}/{mem}", on)
     except MutualAidError:
         return fee, "#错误"
@@ -295,6 +381,7 @@ def compare(books: dict) -> tuple[list[str], int]:
             compared += 1
             if kind == "claims":
                 ok = (all(isinstance(g, str) and g.startswith("#错误") for g in got) if want is None
+                      else all(g == want for g in got) if isinstance(want, str)
                       else tuple(_fen(g) for g in got) == want)
                 derived = tuple(ws[f"{layout.letter(k)}{excel_row}"].value for k in ("first_stay", "paid_before"))
                 if (derived[0], _fen(derived[1])) != before:
@@ -303,7 +390,7 @@ def compare(books: dict) -> tuple[list[str], int]:
                 ok = _member_ok(got, want)
             if not ok:
                 shown = tuple(Decimal(v) / 100 if isinstance(v, int) and not isinstance(v, bool) else v
-                              for v in (want or ("#错误",)))
+                              for v in ((want,) if isinstance(want, str) else want or ("#错误",)))
                 problems.append(f"{name} 第 {excel_row} 行 {row}: 表格 {got}，引擎 {shown}")
     return problems, compared
 
@@ -338,11 +425,25 @@ def test_native_formulas_equal_the_engine(tmp_path_factory):
     claims = [v for name, (kind, *_r, wb) in books.items() if kind == "claims"
               for v in (c.value for c in wb[wt.CLAIMS.sheet][wt.CLAIMS.letter("amount")][wt.CLAIMS.first_row - 1:])]
     assert sum(isinstance(v, str) and v.startswith("#错误") for v in claims) >= 10
+    # the register's dates: late claims withheld (nm-2021 细则第十三条), stays across the cover left to the command
+    assert sum(isinstance(v, str) and v.startswith("#错误: 逾期申请") for v in claims) >= 5
+    assert sum(isinstance(v, str) and "住院不全在本人保障期" in v for v in claims) >= 3
     members = [v for name, (kind, *_r, wb) in books.items() if kind == "roster"
                for v in (c.value for c in wb[wt.ROSTER.sheet][wt.ROSTER.letter("eligible")][wt.ROSTER.first_row - 1:])]
     assert sum(v is True for v in members) >= 40
     assert sum(isinstance(v, str) and "周岁" in v for v in members) >= 20
     assert sum(isinstance(v, str) and "校验位" in v for v in members) >= 10
+    # nm-2021's monthly windows (细则第三条): rest days, working days past the fifth, and allowed days
+    windows = [(row.get("joined"), got) for name, (kind, policy, rows, _on, wb) in books.items()
+               if kind == "roster" and policy.dates and policy.dates.monthly_from
+               for row, got in zip(rows, (c.value for c in wb[wt.ROSTER.sheet][wt.ROSTER.letter("eligible")]
+                                              [wt.ROSTER.first_row - 1:]))]
+    assert sum(isinstance(v, str) and "不是工作日（细则第三条" in v for _j, v in windows) >= 5
+    assert sum(isinstance(v, str) and "个工作日（细则第三条" in v and "是当月第" in v for _j, v in windows) >= 5
+    assert any(v is True and j == dt.date(2021, 10, 9) for j, v in windows)    # an adjusted Saturday workday
+    assert any(v is True and j == dt.date(2021, 10, 13) for j, v in windows)   # the fifth working day
+    assert any(isinstance(v, str) and "2021-10-14 是当月第 6 个工作日" in v for _j, v in windows)
+    assert any(isinstance(v, str) and "2021-10-01 不是工作日" in v for _j, v in windows)   # National Day
 
 
 @pytest.mark.differential_full

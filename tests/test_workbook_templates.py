@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import re
 from pathlib import Path
@@ -192,12 +193,20 @@ def test_roster_formulas_pass_policy_and_date_explicitly(built):
     assert f"'{native.ROSTER_HELPER}'!$C7" in fee and '方案编号="nm-2021"' in fee and '方案编号="nm-2021"' in eligible
     helper = wb[native.ROSTER_HELPER]
     assert any("参互日期" in str(helper.cell(7, c).value) for c in range(1, helper.max_column + 1))
-    assert "DATEDIF($E7,参互日期" in age
+    joined = wt.ROSTER.letter("joined")
+    assert f'DATEDIF($E7,IF(${joined}7="",参互日期,${joined}7)' in age     # the row's own date wins
     assert "MID($C7,17,1)" in sex and "MID($C7,15,1)" in sex
     settings = wb["设置"]
     policy = get_policy(DEFAULT_POLICY_ID)
     assert settings["B3"].value == DEFAULT_POLICY_ID
     assert settings["B4"].value.date() == policy.dates.enrolment_start
+    # 细则第三条's monthly windows: the official working days, with adjusted workdays, cited
+    workdays = {settings.cell(r, 2).value.date(): (settings.cell(r, 1).value, settings.cell(r, 3).value)
+                for r in range(1, settings.max_row + 1) if str(settings.cell(r, 1).value).startswith("工作日：")}
+    assert workdays[dt.date(2021, 10, 9)][0] == "工作日：2021-10 第 2 个"        # a Saturday workday
+    assert not any(dt.date(2021, 10, d) in workdays for d in range(1, 8))       # National Day
+    assert dt.date(2021, 12, 10) in workdays and dt.date(2021, 12, 13) not in workdays
+    assert all("chinese-calendar" in src and "细则第三条" in src for _l, src in workdays.values())
     assert not settings["B3"].protection.locked and not settings["B4"].protection.locked
     assert {n: d.attr_text for n, d in wb.defined_names.items()} == {"方案编号": "'设置'!$B$3", "参互日期": "'设置'!$B$4"}
     assert DEFAULT_POLICY_ID in validation_for(settings, "B3").formula1

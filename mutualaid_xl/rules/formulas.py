@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
-from . import plan
+from . import dates, plan
 from .policy import Policy
 
 ERROR_PREFIX = "#错误: "        # the worksheet functions' prefix for a row that cannot be computed
@@ -62,6 +62,11 @@ class Params:
     def add(self, label: str, value, source: str) -> str:
         self.rows.append((label, value, source))
         return f"'{self.sheet}'!$B${self.first_row + len(self.rows) - 1}"
+
+    @staticmethod
+    def source_of(ref: str) -> str:
+        """The 文号 cell beside a value: texts cite it instead of repeating a long literal."""
+        return ref.replace("!$B$", "!$C$")
 
     def column(self, labels_values: list[tuple[str, object]], source: str) -> str:
         """Consecutive rows; returns their value range."""
@@ -194,11 +199,57 @@ def _guard(b: _Build) -> str:
     bands = b.steps.find(plan.Bands)
     if bands is not None and bands.brackets is None:
         cases.append(("TRUE", err(f"本期未配置补助分段比例（方案 {pid}）；请在方案文件中补充 [subsidy.bands]")))
+    cases += _date_cases(b)     # after the input checks: a bad row says what to correct first
     largest = max((float(v) for v in _yuan_values(b.steps)), default=0)
     limit = _SAFE / (4 * b.S * b.K * (len(bands.brackets or ()) + 4 if bands else 4))
     cases.append((f"(N({sp})+N({tc})+N({paid})+{largest:g})*100*MAX(N({days}),1)>{limit:.0f}",
                   err("金额过大，表格公式无法精确计算；请用 mutualaid claims 计算")))
     return b.h.let("问题", f'IF({c("id_number")}="","-",{ifs(cases, text(""))})', guarded=False)
+
+
+def _date_cases(b: _Build) -> list[tuple[str, str]]:
+    """What `mutualaid claims` decides from the register's dates (workbooks.claim_dates), as the
+    formulas see it: a late claim is withheld unless 逾期特批 is 是 with a 特批说明 (computed
+    here); a stay not wholly inside the member's cover with 期内天数 blank, and an outpatient
+    chronic-disease row, get a text instead of an amount, since their amounts need the command."""
+    d, c, cases = b.policy.dates, b.reg.cell, []
+    if d is None:
+        return cases
+    if d.claim_deadline_days:
+        rule = dates.source(b.policy, "claim_deadline_days")
+        limit = b.params.add("申请期限：医保结算后（日）", d.claim_deadline_days, rule)
+        settled, applied = f"INT({c('settled')})", f"INT({c('applied')})"
+        # AND evaluates every argument: the comparison sits behind an IF so a text date gives no #VALUE!
+        late = f"IF(AND(ISNUMBER({c('settled')}),ISNUMBER({c('applied')})),{applied}>{settled}+{limit},FALSE)"
+        excused = f'AND(TRIM({c("late_ok")})="是",TRIM({c("late_note")})<>"")'
+        cases.append((f"IF({late},NOT({excused}),FALSE)",
+                      f'"{ERROR_PREFIX}逾期申请：医保结算 "&{ymd(settled)}&" 后 "&{limit}&" 日内应申请（截至 "'
+                      f'&{ymd(f"{settled}+{limit}")}&"），"&{ymd(applied)}&" 申请已逾期 "&({applied}-{settled}-{limit})'
+                      f'&" 天，视为放弃（"&{Params.source_of(limit)}&"）；经特批的在“逾期特批”填是并写明特批说明"'))
+    given_start, given_end = c("cover_start"), c("cover_end")
+    given = f"AND(ISNUMBER({given_start}),ISNUMBER({given_end}))"
+    start = d.coverage_start and b.params.add("保障期起", d.coverage_start, d.source)
+    end = d.coverage_end and b.params.add("保障期止", d.coverage_end, d.source)
+    months = d.coverage_months and b.params.add("保障期（月，自参互日期次日起）", d.coverage_months,
+                                                dates.source(b.policy, "coverage_months"))
+    if start is None and months:
+        start = f'IF(ISNUMBER({c("joined")}),INT({c("joined")})+1,"")'
+    start = b.h.let("保障期起（本行）", f"IF({given},INT({given_start}),{start or chr(34) * 2})")
+    if end is None and months:   # dates.add_months, without EDATE
+        y, m, day = f"YEAR({start})", f"MONTH({start})+{months}", f"DAY({start})"
+        end = f'IF(ISNUMBER({start}),DATE({y},{m},MIN({day},DAY(DATE({y},{m}+1,0))))-1,"")'
+    end = b.h.let("保障期止（本行）", f"IF({given},INT({given_end}),{end or chr(34) * 2})")
+    adm, dis = f"INT({c('admitted')})", f"INT({c('discharged')})"
+    inside = f"AND({adm}>={start},IF({adm}={dis},{dis}<={end},{dis}<={end}+1))"
+    known = (f'AND({c("covered_days")}="",ISNUMBER({c("admitted")}),ISNUMBER({c("discharged")}),'
+             f"ISNUMBER({start}),ISNUMBER({end}))")
+    cases.append((f"IF({known},AND({dis}>={adm},NOT({inside})),FALSE)",
+                  f'"{ERROR_PREFIX}住院不全在本人保障期（"&{ymd(start)}&" 至 "&{ymd(end)}&"）内：请填写期内天数，'
+                  f'或用 mutualaid claims 计算（期外住院不予补助）"'))
+    if b.policy.checks is not None and b.policy.checks.chronic:
+        cases.append((f'TRIM({c("chronic")})="是"',
+                      text(ERROR_PREFIX + "门诊特殊慢性病按月结算、不给住院补贴：此行请用 mutualaid claims 计算")))
+    return cases
 
 
 def _yuan_values(steps: plan.Plan) -> list[Decimal]:

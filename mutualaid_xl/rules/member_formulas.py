@@ -1,15 +1,17 @@
 """FEE and ELIGIBLE as spreadsheet formulas for the roster (see ``formulas`` for the rules
 of the game): category words and their aliases, the fee table, the GB 11643 check character,
-old 15-digit numbers, age on the 参互日期, enrolment dates and age limits by category, each
-number read from the 设置 table. Results match ``engine.fee_for`` and
-``engine.check_eligibility``: a fee or TRUE, "不符合：…" with the engine's wording for the age,
-date and most ID reasons, and "#错误: …" where the worksheet function reports an error.
+old 15-digit numbers, age on the row's 参互日期 (else 设置's), the enrolment dates with the
+monthly working-day windows, and age limits by category, each number read from the 设置 table.
+Results match ``engine.fee_for`` and ``engine.check_eligibility``: a fee or TRUE, "不符合：…"
+with the engine's wording for the age, date and most ID reasons, and "#错误: …" where the
+worksheet function reports an error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import dates
 from .formulas import ERROR_PREFIX, Helper, Params, ifs, text, ymd
 from .idcard import CHECK_CHARS, WEIGHTS
 from .policy import CATEGORIES, CATEGORY_ALIASES, Policy
@@ -21,7 +23,7 @@ NOT_JOINING = "未参"   # 昆冶高专工发〔2015〕10号：不参加的人�
 class Roster:
     sheet: str
     letters: dict[str, str]
-    date_name: str                 # the 参互日期 name
+    date_name: str                 # the 参互日期 name (设置), used where the row's 参互日期 is blank
     policy_name: str               # the 方案编号 name
 
     def cell(self, key: str) -> str:
@@ -105,11 +107,47 @@ def _id_problem(t: str) -> str:
     ], new)
 
 
+def _windows(policy: Policy, params: Params, h: Helper, on: str) -> list[tuple[str, str]]:
+    """dates.enrolment_problem: the period's enrolment dates, then from monthly_from only the first
+    monthly_workdays official working days of each month. The build lists the working days (from
+    chinese-calendar) of every month from monthly_from's to enrolment_end on 设置."""
+    d = policy.dates
+    if d is None or not (d.enrolment_start and d.enrolment_end):
+        return []
+    start = params.add("参互办理开始日期", d.enrolment_start, dates.source(policy, "enrolment_start"))
+    end = params.add("参互办理截止日期", d.enrolment_end, dates.source(policy, "enrolment_end"))
+    cases = [(f"OR({on}<{start},{on}>{end})",
+              f'"不符合："&{ymd(on)}&" 不在本期参互办理时间（"&{ymd(start)}&" 至 "&{ymd(end)}&"）内（"&{params.source_of(end)}&"）"')]
+    if d.monthly_from is None or d.monthly_from > d.enrolment_end:
+        return cases
+    rule = dates.source(policy, "monthly_workdays")
+    since = params.add("每月限工作日办理：起始日期", d.monthly_from, rule)
+    limit = params.add("每月限工作日办理：前几个工作日", d.monthly_workdays or 0, rule)
+    calendar = (f"国务院办公厅节假日安排（chinese-calendar，覆盖 {dates.CALENDAR_YEARS[0]}—{dates.CALENDAR_YEARS[1]} 年，"
+                f"含调休上班日）；{rule}")
+    days, count, day = [], {}, d.monthly_from.replace(day=1)
+    while day <= d.enrolment_end:
+        if dates.is_workday(day):
+            count[day.year, day.month] = count.get((day.year, day.month), 0) + 1
+            days.append((f"工作日：{day:%Y-%m} 第 {count[day.year, day.month]} 个", day))
+        day += dates.ONE_DAY
+    workdays = params.column(days, calendar)
+    nth = h.let("当月第几个工作日（0=非工作日）",
+                f'IF(NOT(ISNUMBER({on})),"",IF(SUMPRODUCT(--({workdays}=INT({on})))=0,0,'
+                f"SUMPRODUCT(({workdays}>=DATE(YEAR({on}),MONTH({on}),1))*({workdays}<=INT({on})))))")
+    which = f'IF({nth}=0,"不是工作日","是当月第 "&{nth}&" 个工作日")'
+    cases.append((f"AND(INT({on})>={since},OR({nth}=0,{nth}>{limit}))",
+                  f'"不符合："&{ymd(since)}&" 起只在每月前 "&{limit}&" 个工作日办理，"&{ymd(on)}&" "&{which}'
+                  f'&"（"&{params.source_of(limit)}&"）"'))
+    return cases
+
+
 def _eligible(policy: Policy, r: Roster, params: Params, h: Helper, words, given: str) -> str:
     rules = policy.eligibility
     if rules is None:
         return h.let("资格", text(f"{ERROR_PREFIX}本期未配置参互条件（方案 {policy.id}：{policy.name}）；请在方案文件中补充 [eligibility]"))
-    raw, on = r.cell("id_number"), r.date_name
+    raw, joined = r.cell("id_number"), r.cell("joined")
+    on = h.let("参互日期（本行，空则用设置表）", f'IF({joined}="",{r.date_name},{joined})')
     t = h.let("身份证号（文本）", f'IF(ISNUMBER({raw}),IF(AND({raw}=INT({raw}),{raw}>=1E14,{raw}<1E15),TEXT({raw},"0"),"#数字"),'
                                  f'UPPER(SUBSTITUTE(SUBSTITUTE(TRIM({raw})," ",""),"　","")))')
     problem = h.let("身份证号问题", _id_problem(t))
@@ -117,15 +155,11 @@ def _eligible(policy: Policy, r: Roster, params: Params, h: Helper, words, given
                               f'VALUE(MID({t},11,2))),DATE(VALUE(MID({t},7,4)),VALUE(MID({t},11,2)),VALUE(MID({t},13,2)))))')
     chosen = h.let("资格类别", _pick(policy, words, list(rules.age), None, "参互年龄条件", given))
     age = h.let("周岁", f'IF(OR({birth}="",NOT(ISNUMBER({on}))),"",IF({birth}>{on},-1,DATEDIF({birth},{on},"Y")))')
-    cases = [(f'{problem}<>""', f'"不符合：身份证号"&{problem}'),
-             (f"NOT(ISNUMBER({on}))", text(f"{ERROR_PREFIX}参数 on_date（日期）：参互日期不是日期，请在“设置”表填写")),
+    cases = [(f"NOT(ISNUMBER({on}))", f'IF({joined}="",{text(ERROR_PREFIX + "参数 on_date（日期）：参互日期不是日期，请在“设置”表填写")},'
+                                       f'{text(ERROR_PREFIX + "参数 on_date（日期）：本行参互日期不是日期，如 2021-10-08")})'),
+             (f'{problem}<>""', f'"不符合：身份证号"&{problem}'),
              (f'LEFT({chosen},1)="#"', chosen)]
-    dates = policy.dates
-    if dates is not None and dates.enrolment_start and dates.enrolment_end:
-        start = params.add("参互办理开始日期", dates.enrolment_start, dates.source)
-        end = params.add("参互办理截止日期", dates.enrolment_end, dates.source)
-        cases.append((f"OR({on}<{start},{on}>{end})",
-                      f'"不符合："&{ymd(on)}&" 不在本期参互办理时间（"&{ymd(start)}&" 至 "&{ymd(end)}&"）内"'))
+    cases += _windows(policy, params, h, on)
     cases.append((f"{birth}>{on}", f'"不符合：出生日期 "&{ymd(birth)}&" 晚于参考日期 "&{ymd(on)}'))
     for category, limits in rules.age.items():
         low = None if limits.min is None else params.add(f"参互年龄：{category}最小（周岁）", limits.min, rules.source)

@@ -105,4 +105,5 @@ def native_note(policy: Policy) -> str | None:
 
 
 _LETTERS = {k: "A" for k in ("id_number", "days", "covered_days", "self_pay", "total_cost", "years", "shares",
-                              "first_stay", "paid_before")}
+                              "first_stay", "paid_before", "admitted", "discharged", "settled", "applied", "late_ok",
+                              "late_note", "joined", "cover_start", "cover_end", "chronic")}

@@ -132,7 +132,8 @@ ROSTER = Layout(
         Column("sex", "性别", 6, align="center", formula="=IFERROR(" + _from_id(_SEX_DIGIT % 17, _SEX_DIGIT % 15) + ',"")'),
         Column("birth", "出生日期", 12, DATE, formula="=IFERROR(" + _from_id(_BIRTH_18, _BIRTH_15) + ',"")'),
         Column("age", "年龄", 6, COUNT,
-               formula='=IF(${birth}{r}="","",IFERROR(DATEDIF(${birth}{r},' + DATE_NAME + ',"Y"),""))'),
+               formula='=IF(${birth}{r}="","",IFERROR(DATEDIF(${birth}{r},IF(${joined}{r}="",' + DATE_NAME
+               + ',${joined}{r}),"Y"),""))'),
         Column("category", "类别", 8, check=("list", "在职,退休"), align="center"),
         Column("membership", "续互/新参互", 12, check=("list", ",".join(_MEMBERSHIP)), align="center"),
         Column("fee", "交费金额", 10, MONEY,
@@ -225,6 +226,11 @@ CLAIMS_HELP = (
     "（与医保结算单一致按夜计，当天入出院计 1 天）；期内天数仅跨保障期住院时填写，留空即等于住院天数；"
     "首次住院、已付补助金由同一身份证号在上方各行自动得出，不必填写；计入封顶金额、补助金额由公式按"
     "“设置”表中的方案参数计算（Excel、WPS、LibreOffice 均可，不需要加载项）；说明列需职工互助加载项。"
+    "公式也核对申请期限：医保结算日期、申请日期超过期限的行不予补助，除非“逾期特批”填“是”并写明特批说明。"
+    "以下各项需用 mutualaid claims 或加载项计算，公式在这些行显示提示而不给金额：期内天数留空而住院不全在本人保障期"
+    "（本行参互日期次日起或保障期起止；--roster 名册中的参互日期公式看不到）内的行、门诊特殊慢性病的行。"
+    "连续参互年数请填写：留空时公式按 1 年计，"
+    "mutualaid claims --roster 则按名册的参互历史得出。"
 )
 
 LEDGER = Layout(
@@ -561,7 +567,7 @@ def _claims(policy: Policy) -> Workbook:
     wb = Workbook()
     ws = _list_sheet(wb, CLAIMS)
     _merge(ws, f"A2:{get_column_letter(CLAIMS.width)}2", CLAIMS_HELP, size=9)
-    ws.row_dimensions[2].height = 48
+    ws.row_dimensions[2].height = 72
     amount = f"{CLAIMS.letter('amount')}{CLAIMS.first_row}"
     ws.conditional_formatting.add(
         f"{amount}:{CLAIMS.letter('detail')}{CLAIMS.last_row}",
@@ -756,7 +762,8 @@ def _readme_notes() -> dict[str, str]:
         "（退出城镇职工医保的终止补助，内工发〔2021〕5号 细则第二十条；云南各期要求两项医保都参加）；"
         "参互历史写参加过的年度，如“2019、2020、2021”或“2019-2021”，用于连续参互年数和退休人员连续参互的核对；"
         "份数用于按份参互的方案；参互日期是本人办结参互手续的日期，保障期从其次日起算（细则第四条），"
-        f"留空则用“{SETTINGS_SHEET}”表的{DATE_NAME}。",
+        f"留空则用“{SETTINGS_SHEET}”表的{DATE_NAME}；年龄和资格按这个日期计算，资格还核对本期办理时间和"
+        f"“每月前几个工作日”一类的规定（“{SETTINGS_SHEET}”表列出 build 时按国务院节假日安排算出的工作日，含调休上班日）。",
         LEDGER.file: "依据：内工发〔2021〕5号 附件1-2。" + meta(LEDGER, "机构名称：") + "在职参互比例低于方案的参互比例下限时标红。",
         SUMMARY.file: "依据：内工发〔2021〕5号 附件1-3。" + meta(SUMMARY, "办事处名称："),
         TASKS.file: "依据：内工发〔2021〕5号 附件2。年份、单位和目标任务取自方案文件的 [targets]；方案没有 [targets] 时不生成本表。",
