@@ -5,6 +5,7 @@ import re
 import socket
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -372,3 +373,38 @@ def test_verify_page_checks_a_word_file_against_its_stamping_log(server, specime
     (row,) = job["result"]["tables"][0]["rows"]
     assert row[1] == "未通过" and row[2] == "未找到盖章记录 盖章记录.csv，无法核验（可能未经本工具盖章）。"
     assert str(server.workdir) not in json.dumps(job, ensure_ascii=False)
+
+
+def test_statistics_writes_the_workbook_and_the_statement_as_mutualaid_stats_does(server, tmp_path):
+    from test_stats import A, FEE_ACTIVE, FEE_RETIRED, county, figures
+
+    rosters, register = county(tmp_path)
+    files = [("files", p.name, p.read_bytes()) for p in sorted(rosters.iterdir())]
+    files.append(("register", "登记表.xlsx", register.read_bytes()))
+    fields = {"year": "2021", "opening": "50000", "remitted": "100", "returned": "30", "issuer": "某某县总工会"}
+    job = _start(server, "statistics", fields, files)
+    assert job["state"] == "done", job["message"]
+    result = job["result"]
+    assert result["files"] == ["互助金收支情况公示_2021.docx", "运行情况统计表_2021.xlsx"]
+    assert "救助 2 人，支付 230,360.00 元" in result["lines"] and "已审批未支付 2,320.00 元" in result["lines"]
+    problems = result["tables"][0]["rows"]
+    assert any(row[0] == "三单位.xlsx" and "身份证号" in row[4] for row in problems)
+    assert A not in json.dumps(result, ensure_ascii=False)                  # IDs masked on the page
+    status, content, _ = server.request(f"/api/job/{job['id']}/files/{quote('运行情况统计表_2021.xlsx')}")
+    assert status == 200
+    (tmp_path / "stats.xlsx").write_bytes(content)
+    rows = figures(tmp_path / "stats.xlsx")
+    assert rows["2021年度（第三期）"][1:3] == [5, 4 * FEE_ACTIVE + FEE_RETIRED]
+    assert rows["2021年度合计"][5:7] == [2, 11240 + 217000 + 2120]
+
+
+def test_statistics_needs_the_year_and_the_register(server, tmp_path):
+    from test_stats import county
+
+    rosters, _register = county(tmp_path)
+    roster = next(iter(sorted(rosters.iterdir())))
+    job = _start(server, "statistics", {"issuer": "某某县总工会"}, [("files", roster.name, roster.read_bytes())])
+    assert job["state"] == "failed" and "请填写统计年度" in job["message"]
+    job = _start(server, "statistics", {"year": "2021", "issuer": "某某县总工会"},
+                 [("files", roster.name, roster.read_bytes())])
+    assert job["state"] == "failed" and "请先选择补助登记表" in job["message"]

@@ -93,6 +93,26 @@ def test_claims_result_and_explanation(page, shots, tmp_path):
     assert [sheet.cell(r, 15).value for r in (2, 3)] == [11240, 200]
 
 
+def test_statistics_downloads_the_workbook_and_shows_the_problems(page, shots, tmp_path):
+    from test_stats import county, figures
+
+    rosters, register = county(tmp_path)
+    section = _tab(page, "statistics")
+    section.locator("input[name=files]").set_input_files([str(p) for p in sorted(rosters.iterdir())])
+    section.locator("input[name=register]").set_input_files(str(register))
+    for name, value in {"year": "2021", "opening": "50000", "issuer": "某某县总工会"}.items():
+        section.locator(f"[name={name}]").fill(value)
+    section.locator("button[type=submit]").click()
+    section.locator(".files").wait_for()
+    assert "救助 2 人，支付 230,360.00 元" in section.locator(".lines").first.inner_text()
+    assert section.locator("table tbody tr", has_text="身份证号位数不对").count() == 1
+    page.screenshot(path=shots / "3b-运行统计.png", full_page=True)
+    with page.expect_download() as info:
+        section.locator("a", has_text="运行情况统计表_2021.xlsx").click()
+    info.value.save_as(tmp_path / "统计表.xlsx")
+    assert figures(tmp_path / "统计表.xlsx")["2021年度合计"][5:7] == [2, 11240 + 217000 + 2120]
+
+
 def test_notice_from_the_form_downloads_a_word_file(page, shots, tmp_path):
     from docx import Document
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..rules.idcard import mask_ids_in, mask_name
-from ..rules.values import parse_date
+from ..rules.values import YEARS, parse_date, parse_decimal, parse_whole
 from .jobs import Job
 
 Form = dict[str, str]            # the page's text fields
-Uploads = dict[str, list[Path]]  # the page's file fields: "files"; "seal" and "cert" for 盖章并导出PDF
+Uploads = dict[str, list[Path]]  # the page's file fields: "files"; "seal" and "cert" for 盖章并导出PDF; "register" for 运行统计
 
 
 def _policy(form: Form) -> str | None:
@@ -207,6 +207,61 @@ def verify(job: Job, uploads: Uploads, form: Form) -> dict:
     return {"lines": [summary], "tables": [{"title": "核验结果", "headers": ["文件", "结果", "说明"], "rows": rows}]}
 
 
+def _stats_inputs(form: Form) -> tuple[int, dict]:
+    """The year and what the data cannot know (上期结余 and the rest, 截止日期), as `mutualaid stats` takes them."""
+    year = parse_whole(_need_text(form, "year", "统计年度"), "统计年度")
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"统计年度 {year} 不在 {YEARS[0]}—{YEARS[1]} 之间", argument="统计年度")
+    cut = (form.get("as_of") or "").strip()
+    as_of = parse_date(cut, "截止日期") if cut else None
+    money = {key: None if not (form.get(key) or "").strip() else parse_decimal(form[key], label)
+             for key, label in (("opening", "上期结余"), ("remitted", "上缴市总工会金额"), ("returned", "市总累计回拨金额"))}
+    return year, {"as_of": as_of, **money}
+
+
+def _need_text(form: Form, key: str, what: str) -> str:
+    text = (form.get(key) or "").strip()
+    if not text:
+        raise InputError(f"请填写{what}")
+    return text
+
+
+def statistics(job: Job, uploads: Uploads, form: Form) -> dict:
+    """运行统计: the 运行情况统计表 and the 收支公示, as `mutualaid stats` writes them."""
+    from ..documents.fund_statement import write_statement
+    from ..workbooks.stats import compute_stats, write_stats
+
+    year, given = _stats_inputs(form)
+    issuer = _need_text(form, "issuer", "公示单位")
+    rosters = _need(uploads["files"], "会员名册（可多个）")
+    registers = _need(uploads["register"], "补助登记表（需有审批日期、支付日期、是否重大疾病列）")
+    job.tick(1, 3, "读取名册和登记表并统计")
+    result = compute_stats(rosters, registers, year, policy=_policy(form), **given)
+    job.tick(2, 3, "写出运行情况统计表")
+    write_stats(result, job.out / f"运行情况统计表_{year}.xlsx")
+    job.tick(3, 3, "生成收支公示")
+    write_statement(result, job.out / f"互助金收支情况公示_{year}.docx", issuer=issuer)
+    lines = [f"{year}年度运行情况（截至 {result.as_of:%Y-%m-%d}）："]
+    lines += [f"{p.label}：参与 {p.members} 人，筹集 {p.raised_fen / 100:,.2f} 元" for p in result.periods]
+    aid = result.aid
+    if aid.members is not None:
+        lines.append(f"救助 {aid.members} 人，支付 {aid.paid_fen / 100:,.2f} 元")
+    if aid.serious is not None:
+        lines.append(f"其中重大疾病 {aid.serious} 人，支付 {aid.serious_fen / 100:,.2f} 元")
+    if aid.unpaid_fen is not None:
+        lines.append(f"已审批未支付 {aid.unpaid_fen / 100:,.2f} 元")
+    lines += [f"缺少：{name}" for name in result.missing]
+    tables = []
+    if result.problems:
+        lines.append(f"有 {len(result.problems)} 个问题，见下表（每个问题写明如何处理），也列在统计表的“数据来源”表。")
+        tables.append({"title": f"问题（{len(result.problems)} 个；身份证号已打码）",
+                       "headers": ["文件", "工作表", "行", "列", "原因"],
+                       "rows": [[Path(e.file).name if e.file else "", e.sheet, e.row, e.column, mask_ids_in(e.message)]
+                                for e in result.problems]})
+    return {"lines": lines, "tables": tables}
+
+
 ACTIONS = {"validate": ("校验名册", validate), "fill": ("填写汇总表", fill), "claims": ("计算补助", claims),
            "notice": ("生成红头通知", notice), "application": ("生成申请表", application),
-           "seal": ("盖章并导出PDF", seal), "verify": ("核验", verify)}
+           "seal": ("盖章并导出PDF", seal), "verify": ("核验", verify),
+           "statistics": ("运行统计", statistics)}

@@ -148,7 +148,7 @@ def create_app(workdir: Path, token: str, *, hosts: list[str], max_upload: int =
         job = jobs.new(title)
         async with request.form(max_files=MAX_FILES, max_part_size=max_upload) as form:
             taken: set[str] = set()
-            uploads: dict[str, list[Path]] = {"files": [], "seal": [], "cert": []}
+            uploads: dict[str, list[Path]] = {"files": [], "seal": [], "cert": [], "register": []}
             fields = {}
             for key, value in form.multi_items():
                 if isinstance(value, str):
