@@ -229,7 +229,7 @@ def _need_text(form: Form, key: str, what: str) -> str:
 def statistics(job: Job, uploads: Uploads, form: Form) -> dict:
     """运行统计: the 运行情况统计表 and the 收支公示, as `mutualaid stats` writes them."""
     from ..documents.fund_statement import write_statement
-    from ..workbooks.stats import compute_stats, write_stats
+    from ..workbooks.stats import compute_stats, summary_rows, write_stats
 
     year, given = _stats_inputs(form)
     issuer = _need_text(form, "issuer", "公示单位")
@@ -242,14 +242,7 @@ def statistics(job: Job, uploads: Uploads, form: Form) -> dict:
     job.tick(3, 3, "生成收支公示")
     write_statement(result, job.out / f"互助金收支情况公示_{year}.docx", issuer=issuer)
     lines = [f"{year}年度运行情况（截至 {result.as_of:%Y-%m-%d}）："]
-    lines += [f"{p.label}：参与 {p.members} 人，筹集 {p.raised_fen / 100:,.2f} 元" for p in result.periods]
-    aid = result.aid
-    if aid.members is not None:
-        lines.append(f"救助 {aid.members} 人，支付 {aid.paid_fen / 100:,.2f} 元")
-    if aid.serious is not None:
-        lines.append(f"其中重大疾病 {aid.serious} 人，支付 {aid.serious_fen / 100:,.2f} 元")
-    if aid.unpaid_fen is not None:
-        lines.append(f"已审批未支付 {aid.unpaid_fen / 100:,.2f} 元")
+    lines += [f"{label} {figures}" for label, figures in summary_rows(result)]
     lines += [f"缺少：{name}" for name in result.missing]
     tables = []
     if result.problems:

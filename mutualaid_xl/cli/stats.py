@@ -37,7 +37,7 @@ def stats(
     示例：mutualaid stats --rosters 名册 --claims 登记表.xlsx --year 2020 --opening-balance 120000 --into 统计
     """
     from ..documents.fund_statement import write_statement
-    from ..workbooks.stats import compute_stats, write_stats
+    from ..workbooks.stats import compute_stats, summary_rows, write_stats
 
     try:
         cut = None if as_of is None else parse_date(as_of, "as_of")
@@ -54,15 +54,8 @@ def stats(
     except OSError as error:
         fail(f"无法写入 {into}：{os_reason(error)}")
     table = Table(title=f"{year}年度运行情况（截至 {result.as_of:%Y-%m-%d}）", show_header=False)
-    for period in result.periods:
-        table.add_row(escape(period.label), f"参与 {period.members} 人，筹集 {period.raised_fen / 100:,.2f} 元")
-    aid = result.aid
-    if aid.members is not None:
-        table.add_row("救助", f"{aid.members} 人，支付 {aid.paid_fen / 100:,.2f} 元")
-    if aid.serious is not None:
-        table.add_row("其中重大疾病", f"{aid.serious} 人，支付 {aid.serious_fen / 100:,.2f} 元")
-    if aid.unpaid_fen is not None:
-        table.add_row("已审批未支付", f"{aid.unpaid_fen / 100:,.2f} 元")
+    for label, figures in summary_rows(result):
+        table.add_row(escape(label), figures)
     console.print(table)
     for name in result.missing:
         console.print(f"[yellow]缺少[/] {escape(name)}", highlight=False)

@@ -22,7 +22,7 @@ from ..rules.idcard import mask_ids_in
 from ..rules.money import round_half_up
 from ..rules.policy import Policy, get_policy
 from ..rules.values import is_blank, parse_bool, parse_date
-from .claims import FIELDS as CLAIM_FIELDS, ClaimsResult, computed_positions, compute_register
+from .claims import FIELDS as CLAIM_FIELDS, ClaimsResult, computed_positions, compute_register, yuan_of_fen
 from .members import Members, fees, read_members
 from .reconcile import roster_files
 from .sheets import find_header, write_atomic
@@ -195,6 +195,19 @@ def balance_fen(stats: Stats) -> int | None:
     opening, remitted, returned = (int(v.scaleb(2)) for v in given)
     raised = sum(p.raised_fen for p in stats.periods)
     return opening + raised - remitted + returned - aid.paid_fen - aid.unpaid_fen
+
+
+def summary_rows(stats: Stats) -> list[tuple[str, str]]:
+    """(label, figures) of the year on one screen: the command's table and the web page's lines."""
+    rows = [(p.label, f"参与 {p.members} 人，筹集 {yuan_of_fen(p.raised_fen):,} 元") for p in stats.periods]
+    aid = stats.aid
+    if aid.members is not None:
+        rows.append(("救助", f"{aid.members} 人，支付 {yuan_of_fen(aid.paid_fen):,} 元"))
+    if aid.serious is not None:
+        rows.append(("其中重大疾病", f"{aid.serious} 人，支付 {yuan_of_fen(aid.serious_fen):,} 元"))
+    if aid.unpaid_fen is not None:
+        rows.append(("已审批未支付", f"{yuan_of_fen(aid.unpaid_fen):,} 元"))
+    return rows
 
 
 # ------------------------------------------------------------------ the workbook
