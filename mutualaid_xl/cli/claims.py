@@ -64,7 +64,7 @@ def claims(
                 made = write_documents(result, documents, issuer=issuer, seal_png=seal_png, pdf=pdf,
                                        progress=lambda done: bar.update(task, completed=done))
     except MutualAidError as error:
-        fail(mask_ids_in(str(error)))
+        fail(error)   # fail masks ID numbers and names the option the clerk typed
     except OSError as error:
         fail(f"无法写入 {out}：{os_reason(error)}")
     table = Table(title=f"补助计算结果（方案 {escape(result.policy.title)}）", show_header=False)
@@ -107,7 +107,7 @@ def reconcile(
             result = run(rosters, against)
             backup = write_report(result, out)
     except MutualAidError as error:
-        fail(mask_ids_in(str(error)))
+        fail(error)   # fail masks ID numbers and names the option the clerk typed
     except OSError as error:
         fail(f"无法写入 {out}：{os_reason(error)}")
     table = Table(title="对账结果")
