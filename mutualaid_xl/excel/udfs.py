@@ -26,10 +26,10 @@ from ..rules.idcard import age_on, id_problem, mask_id, normalize_id
 from ..rules.money import rmb_upper
 from ..rules.policy import get_policy
 from ..rules.values import is_blank, parse_bool, parse_date, parse_decimal, parse_text, parse_whole
+from ..rules.formulas import ERROR_PREFIX   # one prefix for the add-in and the native formulas
 from ..rules.columns import ClaimColumns, stay_from_cells, subsidy_columns
 from ..rules.roster_columns import ages, invalid_ids, masked
 
-ERROR_PREFIX = "#错误: "
 CATEGORY = "职工互助"  # the group Excel's Insert Function dialog shows them under
 LABELS = {
     "self_pay": "自付费用", "days": "住院天数", "years": "连续参互年数", "first_stay": "首次住院",
