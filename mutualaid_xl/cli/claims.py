@@ -97,6 +97,7 @@ def reconcile(
     示例：mutualaid reconcile 名册文件夹 --against 系统导出.xlsx
     """
     from ..workbooks.reconcile import reconcile as run, summary_rows, write_report
+    from ..workbooks.claims import yuan_of_fen
 
     out = out or _default_out(against, "reconcile")
     if out.resolve() in {p.resolve() for p in [*rosters, against]}:
@@ -122,8 +123,8 @@ def reconcile(
     units = [u for u in result.units.values() if not u.matches]
     console.print(f"单位：{len(result.units)} 个，其中 {len(units)} 个人数或金额不一致")
     for line in units[:MAX_SHOWN]:
-        console.print(f"  {escape(line.unit)}：名册 {line.roster_members} 人 {line.roster_fen / 100:,.2f} 元，"
-                      f"系统 {line.system_members} 人 {line.system_fen / 100:,.2f} 元", highlight=False)
+        console.print(f"  {escape(line.unit)}：名册 {line.roster_members} 人 {yuan_of_fen(line.roster_fen):,} 元，"
+                      f"系统 {line.system_members} 人 {yuan_of_fen(line.system_fen):,} 元", highlight=False)
     for note in result.recomputed:
         console.print(f"[yellow]提醒[/] {escape(note)}", highlight=False)
     for error in result.problems[:MAX_SHOWN]:

@@ -12,11 +12,12 @@ from rich.table import Table
 
 from ..errors import MutualAidError, PolicyError, os_reason
 from .common import console, fail, show_problems
+from ..workbooks.claims import yuan_of_fen
 
 
 
 def _yuan(fen: int) -> str:
-    return f"{fen / 100:,.2f}"
+    return f"{yuan_of_fen(fen):,}"
 
 
 def compare(
