@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import FileFormatError, InputError, MutualAidError, ToolMissingError
-from ..files import backup_name, install_bytes, temp_folder  # noqa: F401 - backup_name is used by callers of office
+from ..files import install_bytes, temp_folder
 from ..workbooks import guard
 
 INSTALL_HINT = (

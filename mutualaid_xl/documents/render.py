@@ -37,7 +37,8 @@ from . import layout, seal, signing
 from ..errors import FileFormatError, InputError, MutualAidError
 from ..rules.idcard import mask_id, mask_ids_in, mask_name
 from ..files import OutputError, safe_file_name, staged_folder
-from .office import _FONT_STAND_INS, install_bytes, to_pdf
+from ..files import install_bytes
+from .office import _FONT_STAND_INS, to_pdf
 from ..rules.values import cn_date, is_blank, parse_date, parse_decimal
 from ..workbooks import guard
 

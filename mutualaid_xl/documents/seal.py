@@ -35,7 +35,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import FileFormatError, InputError, ToolMissingError
 from ..workbooks.sheets import csv_field
-from .office import install_bytes
+from ..files import install_bytes
 
 SEAL_DIAMETER = Mm(42)
 SIGNATURE_STYLE = "发文机关署名"
