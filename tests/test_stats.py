@@ -73,7 +73,8 @@ def run_stats(tmp_path, *extra):
     before = digest(files)
     out = tmp_path / "统计"
     result = runner.invoke(app, ["stats", "--rosters", str(rosters), "--claims", str(register), "--year", "2021",
-                                 "--into", str(out), *extra], terminal_width=200)
+                                 "--into", str(out), *extra,
+                                 *(() if "--issuer" in extra else ("--issuer", "某某县总工会"))], terminal_width=200)
     assert digest(files) == before
     return result, out / "运行情况统计表_2021.xlsx"
 
@@ -125,7 +126,7 @@ def test_register_without_payment_date_names_the_column(tmp_path):
     register = [tuple(v for h, v in zip(REGISTER_HEADERS, row) if h != "支付日期") for row in REGISTER]
     rosters, path = county(tmp_path, headers, register)
     out = tmp_path / "统计"
-    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(path), "--year", "2021", "--into", str(out)],
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(path), "--year", "2021", "--issuer", "某县总工会", "--into", str(out)],
                            terminal_width=200)
     assert result.exit_code == 1
     assert "没有“支付日期”列" in result.output and "缺少 救助职工人数" in result.output
@@ -190,7 +191,7 @@ def test_ribbon_run_statistics_from_the_open_register(tmp_path):
 def test_natural_year_and_cut_off(tmp_path, args, aided, paid, unpaid):
     rosters, register = county(tmp_path)
     out = tmp_path / "统计"
-    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(register), *args, "--into", str(out)])
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(register), *args, "--issuer", "某县总工会", "--into", str(out)])
     assert result.exit_code == 1, result.output
     book = next(out.glob("运行情况统计表_*.xlsx"))
     assert [v for v in figures(book).values() if v[0] and "合计" in v[0]][0][5:7] == [aided, paid]
@@ -201,7 +202,7 @@ def test_an_unreadable_payment_date_is_named_and_not_counted(tmp_path):
     register = [REGISTER[0][:7] + ("2021年13月1日", "是"), *REGISTER[1:]]
     rosters, path = county(tmp_path, REGISTER_HEADERS, register)
     out = tmp_path / "统计"
-    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(path), "--year", "2021", "--into", str(out)],
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(path), "--year", "2021", "--issuer", "某县总工会", "--into", str(out)],
                            terminal_width=200)
     assert result.exit_code == 1
     assert "第 2 行" in result.output and "H（支付日期）" in result.output
@@ -218,9 +219,17 @@ def test_rosters_of_two_periods_are_counted_per_period(tmp_path):
     settings["A3"], settings["B3"] = "方案编号", "yn-14"      # the templates' 设置 sheet: 方案编号 in B3
     wb.save(rosters / "上期单位.xlsx")
     out = tmp_path / "统计"
-    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(register), "--year", "2021", "--into", str(out)])
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(register), "--year", "2021", "--issuer", "某县总工会", "--into", str(out)])
     assert result.exit_code == 1, result.output
     rows = figures(out / "运行情况统计表_2021.xlsx")
     assert rows["2021年度（第三期）"][1:3] == [5, 4 * FEE_ACTIVE + FEE_RETIRED]
     assert rows["第十四期（2018年）"][1:3] == [2, 120 + 150]   # A counts in each period; 续互 120, 新参互 150
     assert rows["2021年度合计"][1:3] == ["=SUM(B5:B8)", "=SUM(C5:C8)"]
+
+
+def test_the_issuer_of_the_public_statement_must_be_given(tmp_path):
+    rosters, register = county(tmp_path)
+    result = runner.invoke(app, ["stats", "-r", str(rosters), "-c", str(register), "--year", "2021",
+                                 "--into", str(tmp_path / "统计")], terminal_width=200)
+    assert result.exit_code == 2 and "--issuer" in result.output
+    assert not (tmp_path / "统计").exists()

@@ -25,7 +25,7 @@ def stats(
     opening: Optional[str] = typer.Option(None, "--opening-balance", help="上期结余（元）"),
     remitted: Optional[str] = typer.Option(None, "--remitted", help="上缴市总工会金额（元）"),
     returned: Optional[str] = typer.Option(None, "--returned", help="市总累计回拨金额（元）"),
-    issuer: str = typer.Option("某某县总工会", "--issuer", help="收支公示的公示单位"),
+    issuer: str = typer.Option(..., "--issuer", help="收支公示的公示单位（必填：公示上署这个单位的名称）"),
     pdf: bool = typer.Option(False, "--pdf", help="收支公示同时导出 PDF（需要 LibreOffice）"),
 ) -> None:
     """填写运行情况统计表：参与职工人数和筹集资金按互助期取自名册，救助情况按自然年度取自登记表，
@@ -34,7 +34,7 @@ def stats(
 
     输入文件不被改动；有问题的行逐一列出，此时退出码为 1。
 
-    示例：mutualaid stats --rosters 名册 --claims 登记表.xlsx --year 2020 --opening-balance 120000 --into 统计
+    示例：mutualaid stats --rosters 名册 --claims 登记表.xlsx --year 2020 --opening-balance 120000 --issuer 某县总工会 --into 统计
     """
     from ..documents.fund_statement import write_statement
     from ..workbooks.stats import compute_stats, summary_rows, write_stats
