@@ -51,7 +51,7 @@ def claims(
     try:
         check_output_file(out, ".xlsx")
         with console.status("正在读取并计算登记表…"):
-            result = compute_register(register, policy, roster or None)
+            result = compute_register(register, policy, roster or None, summaries=detail)
         with Progress(TextColumn("写出结果"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=console, transient=True) as bar:
             task = bar.add_task("", total=len(result.rows))

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import engine, plan
+from . import engine, plan, summary
 from ..errors import InputError, MutualAidError
 from .policy import Policy, by_category
 from .values import LIMITS, is_blank, parse_bool, parse_decimal, parse_whole
@@ -220,6 +220,7 @@ class SubsidyColumns:
     scalar_results: dict[int, engine.SubsidyResult]
     parts_num: np.ndarray   # (n, 3): benefit, allowance, top-up numerators over ``parts_den``
     parts_den: np.ndarray
+    summaries: list[str | None] | None = None   # the one-line 说明 of computed rows, when asked for
 
     def __len__(self) -> int:
         return len(self.amount_fen)
@@ -338,20 +339,30 @@ class _Vector:
         bound = 8.0 * size * np.maximum(days, 1) * self.S * self.K * (self.bands + 4)
         return ok & (bound < _SAFE)
 
-    def compute(self, c: ClaimColumns, rows: np.ndarray):
-        """Exact amounts of valid rows: (amount_fen, cap_part_fen, parts numerators (m, 3), denominator)."""
-        run = _Rows(c, rows)
+    def compute(self, c: ClaimColumns, rows: np.ndarray, notes: bool = False):
+        """Exact amounts of valid rows: (amount_fen, cap_part_fen, parts numerators (m, 3), denominator,
+        the one-line 说明 of each row or None)."""
+        run = _Rows(c, rows, notes)
         for block in self.plan.blocks:
             _STEPS[type(block)](self, run, block)
-        return run.result
+        texts = None
+        if notes:
+            first = [self.policy_id] * len(rows)
+            texts = [summary.join(pieces) for pieces in zip(first, *run.notes)]
+        return (*run.result, texts)
+
+    def yuan(self, value) -> str:
+        """A policy value (fen x S as from ``pick``) as the 说明 writes it."""
+        return summary.number(value, 100 * self.S)
 
 
 class _Rows:
     """Valid rows on their way through the plan. Values before the bands are over Q*S, after
     them over Q*S*K (Q = the row's days when pro-rated, else 1)."""
 
-    def __init__(self, c: ClaimColumns, rows: np.ndarray):
+    def __init__(self, c: ClaimColumns, rows: np.ndarray, notes: bool):
         self.c, self.rows = c, rows
+        self.notes: list[list] | None = [] if notes else None   # one column of 说明 pieces per step
         self.days = c.days[rows]
         self.first = c.first_stay[rows]
         zero = np.zeros(len(rows), np.int64)
@@ -374,34 +385,65 @@ def _v_base(v: _Vector, r: _Rows, block: plan.Base) -> None:
         base = c.self_pay[rows] if block.kind == "self_pay" else c.total_cost[rows]
         r.amount = base * np.where(prorated, covered, 1) * v.S
     r.payable = r.amount > 0
+    if r.notes is not None:
+        name = summary.BASE_NAMES[block.kind]
+        _note(r, prorated, lambda cov, days, amount, den: summary.prorated(cov, days, name, summary.number(amount, den)),
+              covered, r.days, r.amount, r.Q * v.S * 100)
 
 
 def _v_gate(v: _Vector, r: _Rows, block: plan.Gate) -> None:
-    shut = r.amount <= v.pick(block.threshold, "起付门槛") * r.Q
+    threshold = v.pick(block.threshold, "起付门槛")
+    shut = r.amount <= threshold * r.Q
     r.amount = np.where(shut, 0, r.amount)
     r.payable &= ~shut
+    if r.notes is not None:
+        texts = summary.gate(True, v.yuan(threshold)), summary.gate(False, v.yuan(threshold))
+        r.notes.append([texts[s] for s in shut.tolist()])
 
 
 def _v_deductible(v: _Vector, r: _Rows, block: plan.Deductible) -> None:
     first = v.pick(block.first, "起付额")
     later = first if block.later is None else v.pick(block.later, "起付额")
+    if r.notes is not None:
+        texts = summary.deductible(v.yuan(later)), summary.deductible(v.yuan(first))
+        _note(r, r.amount > 0, lambda is_first: texts[is_first], r.first)
     r.amount = np.maximum(0, r.amount - np.where(r.first, first, later) * r.Q)
     r.payable &= r.amount > 0
 
 
 def _v_bands(v: _Vector, r: _Rows, block: plan.Bands) -> None:
-    lower = 0
+    lower, pieces = 0, []
     for band in block.brackets:
         piece = np.maximum(0, r.amount - lower * r.Q)
         if band.upto is not None:
             piece = np.minimum(piece, (v.fen(band.upto) - lower) * r.Q)
             lower = v.fen(band.upto)
         r.benefit = r.benefit + piece * int(band.rate * v.K)
+        pieces.append((piece, summary.percent(band.rate)))
+    if r.notes is not None:
+        _band_notes(v, r, pieces)
+
+
+def _band_notes(v: _Vector, r: _Rows, pieces: list) -> None:
+    """补助金 a×40%+b×70%=total for the rows with an amount to subsidise (the bands they reach)."""
+    rows = np.flatnonzero(r.amount > 0)
+    den = (r.Q * v.S * 100)[rows].tolist()
+    texts = [[summary.band_part(summary.number(p, d), rate) if p else None for p, d in zip(piece[rows].tolist(), den)]
+             for piece, rate in pieces]
+    totals = [summary.number(b, d * v.K) for b, d in zip(r.benefit[rows].tolist(), den)]
+    column = [None] * len(r.rows)
+    for i, total, *parts in zip(rows.tolist(), totals, *texts):
+        column[i] = summary.bands([p for p in parts if p], total)
+    r.notes.append(column)
 
 
 def _v_stay_cap(v: _Vector, r: _Rows, block: plan.StayCap) -> None:
-    r.stay_limit = v.pick(block.amount, "单次封顶") * r.QK
+    limit = v.pick(block.amount, "单次封顶")
+    r.stay_limit = limit * r.QK
     r.includes_allowance = block.includes_allowance
+    if r.notes is not None:
+        text = summary.stay_cap(v.yuan(limit))
+        _note(r, r.benefit > r.stay_limit, lambda: text)
     r.benefit = np.minimum(r.benefit, r.stay_limit)
 
 
@@ -416,14 +458,15 @@ def _v_allowance(v: _Vector, r: _Rows, block: plan.DayAllowance) -> None:
     if rule.max_days is not None:
         counted = np.minimum(counted, rule.max_days)
     rates = np.array([v.fen(x) for x in _day_rates(rule, v._decimal)], np.int64)
+    which = np.zeros(len(r.rows), np.int64)
     if rule.rate_by_years is not None:
         starts = np.array([x.from_years for x in rule.rate_by_years], np.int64)
-        rate = rates[np.searchsorted(starts, r.c.years[r.rows], side="right") - 1]
-    else:
-        rate = rates[0]
-    amount = counted * rate
+        which = np.searchsorted(starts, r.c.years[r.rows], side="right") - 1
+    amount = counted * rates[which]
     if rule.per_share:
         amount = amount * r.c.shares[r.rows]
+    if r.notes is not None:
+        _allowance_notes(v, r, rule, counted, which, amount)
     if rule.first_stay_only:
         amount = np.where(r.first, amount, 0)
     r.allowance = amount * r.QK
@@ -431,23 +474,45 @@ def _v_allowance(v: _Vector, r: _Rows, block: plan.DayAllowance) -> None:
         r.payable = r.allowance > 0
 
 
+def _allowance_notes(v: _Vector, r: _Rows, rule, counted, which, amount) -> None:
+    rates = [summary.decimal(x) for x in _day_rates(rule, v._decimal)]
+    shares = r.c.shares[r.rows] if rule.per_share else np.full(len(r.rows), -1)
+    den = 100 * v.S
+    column = [summary.allowance(days, rates[k], None if n < 0 else n, summary.number(a, den))
+              for days, k, n, a in zip(counted.tolist(), which.tolist(), shares.tolist(), amount.tolist())]
+    if rule.first_stay_only:
+        column = [text if first else summary.NOT_FIRST_STAY for text, first in zip(column, r.first.tolist())]
+    r.notes.append(column)
+
+
 def _v_period_cap(v: _Vector, r: _Rows, block: plan.PeriodCap) -> None:
     limit = v.pick(block.amount, "期内封顶")
     r.includes_allowance = block.includes_allowance
     r.room_before = np.maximum(0, limit - r.c.paid_before[r.rows] * v.S) * r.QK
+    before = r.benefit, r.allowance
     r.benefit = np.minimum(r.benefit, r.room_before)
     if block.includes_allowance:
         r.allowance = np.minimum(r.allowance, r.room_before - r.benefit)
         r.room = r.room_before - r.benefit - r.allowance
     else:
         r.room = r.room_before - r.benefit
+    if r.notes is not None:
+        reduced = (r.benefit != before[0]) | (r.allowance != before[1])
+        kept = r.benefit + (r.allowance if block.includes_allowance else 0)
+        _note(r, reduced, lambda room, kept, den: summary.period_cap(summary.number(room, den), summary.number(kept, den)),
+              r.room_before, kept, r.QK * v.S * 100)
 
 
 def _v_minimum(v: _Vector, r: _Rows, block: plan.Minimum) -> None:
     short = np.maximum(0, v.pick(block.amount, "保底金额") * r.QK - r.benefit - r.allowance)
     r.topup = np.where(r.payable, short, 0)
+    limited = np.zeros(len(r.rows), bool)
     if r.room is not None:
+        limited = r.topup > r.room
         r.topup = np.minimum(r.topup, r.room)
+    if r.notes is not None:
+        _note(r, r.payable & (short > 0), lambda topup, limited, den: summary.topup(summary.number(topup, den), limited),
+              r.topup, limited, r.QK * v.S * 100)
 
 
 def _v_rounding(v: _Vector, r: _Rows, block: plan.Rounding) -> None:
@@ -464,8 +529,22 @@ def _v_rounding(v: _Vector, r: _Rows, block: plan.Rounding) -> None:
         over |= cap_units * d > r.stay_limit + r.topup + counted
     amount_units = np.where(over, total // d, amount_units)
     cap_units = np.where(over, cap_exact // d, cap_units)
+    if r.notes is not None:
+        _note(r, over, lambda: summary.ROUNDED_DOWN)
+        whole = block.unit >= 1
+        r.notes.append([summary.payable(fen, whole) for fen in (amount_units * v.unit_fen).tolist()])
     parts = np.stack([r.benefit, r.allowance, r.topup], axis=1)
     r.result = amount_units * v.unit_fen, cap_units * v.unit_fen, parts, r.QK * v.S * 100
+
+
+def _note(r: _Rows, rows: np.ndarray, make, *values) -> None:
+    """One 说明 piece for the rows where ``rows`` is true (``make`` gets each row's ``values``), None elsewhere."""
+    column = [None] * len(r.rows)
+    chosen = np.flatnonzero(rows)
+    picked = (np.broadcast_to(value, r.rows.shape)[chosen].tolist() for value in values)
+    for i, *row in zip(chosen.tolist(), *picked):
+        column[i] = make(*row)
+    r.notes.append(column)
 
 
 _STEPS = {plan.Base: _v_base, plan.Gate: _v_gate, plan.Deductible: _v_deductible, plan.Bands: _v_bands,
@@ -476,13 +555,15 @@ _STEPS = {plan.Base: _v_base, plan.Gate: _v_gate, plan.Deductible: _v_deductible
 # ------------------------------------------------------------------ entry point
 
 
-def subsidy_columns(policy: Policy, claims: ClaimColumns) -> SubsidyColumns:
-    """SUBSIDY for every row of ``claims`` under ``policy``; same results as the scalar engine."""
+def subsidy_columns(policy: Policy, claims: ClaimColumns, summaries: bool = False) -> SubsidyColumns:
+    """SUBSIDY for every row of ``claims`` under ``policy``; same results as the scalar engine.
+    With ``summaries``, also each computed row's one-line 说明 (SubsidyResult.summary)."""
     n = len(claims)
     out = SubsidyColumns(
         amount_fen=np.zeros(n, np.int64), cap_part_fen=np.zeros(n, np.int64),
         blank=np.zeros(n, bool) if claims.blank is None else claims.blank.copy(), errors={}, scalar_results={},
         parts_num=np.zeros((n, 3), np.int64), parts_den=np.ones(n, np.int64),
+        summaries=[None] * n if summaries else None,
     )
     todo = ~out.blank
     todo[list(claims.scalar)] = False
@@ -501,9 +582,11 @@ def subsidy_columns(policy: Policy, claims: ClaimColumns) -> SubsidyColumns:
         slow.extend(rows[~fast].tolist())
         rows = rows[fast]
         if len(rows):
-            amount, cap_part, parts, den = vector.compute(claims, rows)
+            amount, cap_part, parts, den, texts = vector.compute(claims, rows, summaries)
             out.amount_fen[rows], out.cap_part_fen[rows] = amount, cap_part
             out.parts_num[rows], out.parts_den[rows] = parts, den
+            for i, text in zip(rows.tolist(), texts or ()):
+                out.summaries[i] = text
     for i in slow:
         try:
             result = engine.compute_subsidy(policy, claims.stay(i))
@@ -515,4 +598,6 @@ def subsidy_columns(policy: Policy, claims: ClaimColumns) -> SubsidyColumns:
             continue
         out.scalar_results[i] = result
         out.amount_fen[i], out.cap_part_fen[i] = amount, cap_part
+        if summaries:
+            out.summaries[i] = result.summary
     return out

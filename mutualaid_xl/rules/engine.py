@@ -23,7 +23,7 @@ from fractions import Fraction
 from ..errors import InputError, NotConfiguredError
 from .dates import enrolment_problem
 from .idcard import age_on, normalize_id
-from . import plan
+from . import plan, summary
 from .money import round_down, round_half_up, yuan
 from .policy import Allowance, Policy, by_category, normalize_category
 
@@ -63,8 +63,7 @@ class SubsidyResult:
     @property
     def summary(self) -> str:
         """One line of at most 255 characters (the classic Excel bridge limit)."""
-        text = "；".join(self.short)
-        return text if len(text) <= 255 else text[:254] + "…"
+        return summary.join(self.short)
 
 
 class _Explain:
@@ -81,17 +80,14 @@ class _Explain:
             self.short.append(short)
 
 
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
+_pct = summary.percent
 
 
 def _num(value) -> str:
     """12000 -> "12000", 0.5 -> "0.5"; exact values that are not decimals show as yuan."""
     if isinstance(value, Fraction):
-        if value.denominator != 1:
-            return yuan(value)
-        value = value.numerator
-    return f"{Decimal(value).normalize():f}"
+        return summary.number(value.numerator, value.denominator)
+    return summary.decimal(value)
 
 
 def _check_stay(policy: Policy, stay: Stay) -> int:
@@ -138,7 +134,7 @@ def _bands(bands: plan.Bands, amount: Fraction, lines: _Explain) -> Fraction:
         total += piece
         top_text = "以上" if upper is None else f"—{_num(band.upto)}"
         parts.append(f"{_num(lower)}{top_text}元段 {yuan(slice_top - lower)} × {_pct(band.rate)} = {yuan(piece)}")
-        short.append(f"{_num(slice_top - lower)}×{_pct(band.rate)}")
+        short.append(summary.band_part(_num(slice_top - lower), _pct(band.rate)))
         lines.bands.append({"band": f"{_num(lower)}{top_text}元", "base": round_half_up(slice_top - lower),
                             "ratio": _pct(band.rate), "subsidy": round_half_up(piece)})
         if upper is None:
@@ -149,14 +145,14 @@ def _bands(bands: plan.Bands, amount: Fraction, lines: _Explain) -> Fraction:
         parts.append(f"超过 {_num(last)} 的 {yuan(amount - Fraction(last))} 不予补助")
     lines.add(
         f"分段补助（{bands.source}）：" + ("；".join(parts) or "无"),
-        f"补助金 {'+'.join(short)}={_num(total)}" if short else None,
+        summary.bands(short, _num(total)) if short else None,
     )
     return total
 
 
 def _allowance(policy: Policy, block: Allowance, stay: Stay, days: int, lines: _Explain) -> Fraction:
     if block.first_stay_only and not stay.first_stay:
-        lines.add(f"住院补贴：期内非首次住院，不享受（{block.source}）", "非首次住院无补贴")
+        lines.add(f"住院补贴：期内非首次住院，不享受（{block.source}）", summary.NOT_FIRST_STAY)
         return ZERO
     counted = max(0, days - block.waiting_days)
     notes = []
@@ -187,7 +183,7 @@ def _allowance(policy: Policy, block: Allowance, stay: Stay, days: int, lines: _
     note = f"（{'，'.join(notes)}）" if notes else ""
     lines.add(
         f"住院补贴：{counted} 天{note} × {rate_text} = {yuan(amount)}（{block.source}）",
-        f"补贴 {counted}天×{_num(rate)}{'×' + str(stay.shares) + '份' if block.per_share else ''}={_num(amount)}",
+        summary.allowance(counted, _num(rate), stay.shares if block.per_share else None, _num(amount)),
     )
     return amount
 
@@ -223,11 +219,11 @@ def _base(run: _Run, block: plan.Base) -> None:
     if block.kind == "self_pay":
         if stay.self_pay is None:
             raise InputError("本方案按自付费用计算，请填写自付费用", argument="self_pay")
-        run.base, run.base_name = Fraction(stay.self_pay), "自付费用"
+        run.base, run.base_name = Fraction(stay.self_pay), summary.BASE_NAMES["self_pay"]
     elif block.kind == "total_cost":
         if stay.total_cost is None:
             raise InputError("本方案按住院总费用计算，请填写总费用（total_cost）", argument="total_cost")
-        run.base, run.base_name = Fraction(stay.total_cost), "住院总费用"
+        run.base, run.base_name = Fraction(stay.total_cost), summary.BASE_NAMES["total_cost"]
     if run.base_name:
         run.lines.add(f"{run.base_name} {yuan(run.base)} 元，住院 {stay.days} 天")
     else:
@@ -240,7 +236,7 @@ def _base(run: _Run, block: plan.Base) -> None:
             run.lines.add(
                 f"跨保障期：期内 {run.covered} 天 / 共 {stay.days} 天，{run.base_name or '计算'}按比例折算为 "
                 f"{yuan(run.base)}（{block.source}）",
-                f"期内{run.covered}/{stay.days}天折算{run.base_name}{_num(run.base)}",
+                summary.prorated(run.covered, stay.days, run.base_name, _num(run.base)),
             )
         else:
             run.lines.add(f"期内 {run.covered} 天 / 共 {stay.days} 天：本方案不按天数折算")
@@ -251,10 +247,12 @@ def _base(run: _Run, block: plan.Base) -> None:
 def _gate(run: _Run, block: plan.Gate) -> None:
     threshold = run.pick(block.threshold, "起付门槛")
     if run.amount <= threshold:
-        run.lines.add(f"{run.base_name} 未超过 {yuan(threshold)}，不予补助（{block.source}）", f"未超过门槛{_num(threshold)}")
+        run.lines.add(f"{run.base_name} 未超过 {yuan(threshold)}，不予补助（{block.source}）",
+                      summary.gate(False, _num(threshold)))
         run.amount, run.payable = ZERO, False
     else:
-        run.lines.add(f"{run.base_name} 超过 {yuan(threshold)}，全额按比例计算（{block.source}）", f"超过门槛{_num(threshold)}")
+        run.lines.add(f"{run.base_name} 超过 {yuan(threshold)}，全额按比例计算（{block.source}）",
+                      summary.gate(True, _num(threshold)))
 
 
 def _deductible(run: _Run, block: plan.Deductible) -> None:
@@ -265,7 +263,7 @@ def _deductible(run: _Run, block: plan.Deductible) -> None:
     which = "" if block.later is None else ("（首次住院）" if first else "（再次住院）")
     run.lines.add(
         f"扣除起付额{which} {yuan(deduct)}，计算基数 {yuan(max(ZERO, run.amount - deduct))}（{block.source}）",
-        f"扣起付{_num(deduct)}",
+        summary.deductible(_num(deduct)),
     )
     run.amount = max(ZERO, run.amount - deduct)
     run.payable = run.payable and run.amount > 0
@@ -283,7 +281,7 @@ def _stay_cap(run: _Run, block: plan.StayCap) -> None:
     run.per_stay = run.pick(block.amount, "单次封顶")
     run.includes_allowance = block.includes_allowance
     if run.benefit > run.per_stay:
-        run.lines.add(f"单次住院封顶 {yuan(run.per_stay)}（{block.source}）", f"单次封顶{_num(run.per_stay)}")
+        run.lines.add(f"单次住院封顶 {yuan(run.per_stay)}（{block.source}）", summary.stay_cap(_num(run.per_stay)))
         run.benefit = run.per_stay
 
 
@@ -306,7 +304,7 @@ def _period_cap(run: _Run, block: plan.PeriodCap) -> None:
     if (capped_benefit, capped_allowance) != (run.benefit, run.allowance):
         reduced = capped_benefit + (capped_allowance if block.includes_allowance else 0)
         text += f"，本次减为 {yuan(reduced)}"
-        short = f"封顶余额{_num(room)}，减为{_num(reduced)}"
+        short = summary.period_cap(_num(room), _num(reduced))
     run.lines.add(f"{text}（{block.source}）", short)
     run.benefit, run.allowance = capped_benefit, capped_allowance
     run.room = room - run.benefit - (run.allowance if block.includes_allowance else 0)
@@ -323,9 +321,9 @@ def _minimum(run: _Run, block: plan.Minimum) -> None:
     if run.room is not None and run.topup > run.room:
         run.topup = run.room
         run.lines.add(f"保底 {yuan(floor)}：封顶剩余额度不足，只补 {yuan(run.topup)}（{block.source}）",
-                      f"保底受封顶限制补{_num(run.topup)}")
+                      summary.topup(_num(run.topup), True))
     else:
-        run.lines.add(f"合计不足 {yuan(floor)}，补足 {yuan(run.topup)}（{block.source}）", f"保底补足{_num(run.topup)}")
+        run.lines.add(f"合计不足 {yuan(floor)}，补足 {yuan(run.topup)}（{block.source}）", summary.topup(_num(run.topup), False))
 
 
 def _rounding(run: _Run, block: plan.Rounding) -> None:
@@ -341,14 +339,14 @@ def _rounding(run: _Run, block: plan.Rounding) -> None:
     if limits and cap_part > min(limits):
         # rounding up must not break a cap (e.g. whole-yuan rounding next to the limit)
         amount, cap_part = round_down(total, unit), round_down(cap_part_exact, unit)
-        run.lines.add("四舍五入后将超过封顶余额，改为舍去尾数", "封顶处舍尾")
+        run.lines.add("四舍五入后将超过封顶余额，改为舍去尾数", summary.ROUNDED_DOWN)
     parts = [f"补助金 {yuan(benefit)}"]
     if block.has_allowance:
         parts.append(f"住院补贴 {yuan(allowance)}")
     if topup:
         parts.append(f"保底补足 {yuan(topup)}")
     unit_text = "元" if unit == 1 else f"{_num(unit)} 元"
-    run.lines.add(f"应付 {yuan(amount)} 元 = {' + '.join(parts)}（四舍五入到 {unit_text}）", f"应付{amount}")
+    run.lines.add(f"应付 {yuan(amount)} 元 = {' + '.join(parts)}（四舍五入到 {unit_text}）", summary.payable(int(amount.scaleb(2)), unit >= 1))
     lines = run.lines
     run.result = SubsidyResult(amount, cap_part, benefit, allowance, topup, lines.lines, lines.short, lines.bands)
 

@@ -8,8 +8,8 @@ those two columns hold in the file is ignored. 住院天数 left empty is derive
 as the template's formula does: 出院日期 − 入院日期, at least 1. The other dates (参互日期,
 医保结算日期, 申请日期) are read by claim_dates before the engine runs.
 
-Amounts come from the vectorised engine, a member's 2nd, 3rd ... stays in later passes so
-each sees the cap parts paid before; explanations from the scalar engine.
+Amounts and the one-line 说明 come from the column engine, a member's 2nd, 3rd ... stays in
+later passes so each sees the cap parts paid before.
 """
 
 from __future__ import annotations
@@ -116,10 +116,11 @@ def _cell(row: list, col: int | None):
 
 
 def compute_register(path: Path | str, policy: Policy | str | None = None,
-                     roster: Path | str | list | None = None) -> ClaimsResult:
+                     roster: Path | str | list | None = None, *, summaries: bool = True) -> ClaimsResult:
     """Read and compute a claims register; problems are collected per row, never raised.
     ``roster`` (this period's, and earlier periods' rosters) gives members' 参互日期 and
-    participation history where the register has none."""
+    participation history where the register has none. ``summaries``: each row's 说明 too
+    (callers that only need amounts leave them out)."""
     path = Path(path)
     sheets = read_sheets(path)
     sheet, header = _pick_sheet(sheets, path)
@@ -182,7 +183,7 @@ def compute_register(path: Path | str, policy: Policy | str | None = None,
     n = len(rows)
     first_stay, paid_before = np.ones(n, bool), np.zeros(n, np.int64)
     amounts = SubsidyColumns(np.zeros(n, np.int64), np.zeros(n, np.int64), np.ones(n, bool), {}, {},
-                             np.zeros((n, 3), np.int64), np.ones(n, np.int64))
+                             np.zeros((n, 3), np.int64), np.ones(n, np.int64), [None] * n if summaries else None)
     member = {k: i for i, k in enumerate(dict.fromkeys(k for k in keys if k is not None))}
     codes = np.array([-1 if k is None else member[k] for k in keys], np.int64)
     rank = np.zeros(n, np.int64)
@@ -195,13 +196,15 @@ def compute_register(path: Path | str, policy: Policy | str | None = None,
     for r in range(int(rank.max(initial=-1)) + 1):   # a member's r-th stay sees the stays before it
         idx = np.flatnonzero((rank == r) & (codes >= 0))
         first_stay[idx], paid_before[idx] = r == 0, paid[codes[idx]]
-        part = _pass(policy, derived, claims, idx, first_stay[idx], paid_before[idx])
+        part = _pass(policy, derived, claims, idx, first_stay[idx], paid_before[idx], summaries)
         np.add.at(paid, codes[idx], part.cap_part_fen)
         amounts.amount_fen[idx], amounts.cap_part_fen[idx] = part.amount_fen, part.cap_part_fen
         amounts.blank[idx] = part.blank
         amounts.parts_num[idx], amounts.parts_den[idx] = part.parts_num, part.parts_den
         amounts.errors.update({int(idx[i]): e for i, e in part.errors.items()})
         amounts.scalar_results.update({int(idx[i]): s for i, s in part.scalar_results.items()})
+        for i, text in zip(idx.tolist(), part.summaries or ()):
+            amounts.summaries[i] = text
     for position in np.flatnonzero(amounts.blank & (codes >= 0)).tolist():
         problem(position, "self_pay" if "self_pay" in header.columns else "days",
                 "自付费用和住院天数都为空：本行未计算，但按登记表公式仍算作该会员的一次住院，请补全或删除本行")
@@ -236,16 +239,19 @@ def _formula_note(result: ClaimsResult, cached_days: list) -> str | None:
     return register_note(result.file, result.policy, cached_days, result.cells["days"], cached, computed)
 
 
-def _pass(policy: Policy, derived: ClaimDates, claims: ClaimColumns, idx, first_stay, paid_before) -> SubsidyColumns:
+def _pass(policy: Policy, derived: ClaimDates, claims: ClaimColumns, idx, first_stay, paid_before,
+          summaries: bool) -> SubsidyColumns:
     """One pass of the register: chronic outpatient rows with their policy, withheld rows paying 0."""
-    part = subsidy_columns(policy, claims.take(idx).with_history(first_stay, paid_before))
+    part = subsidy_columns(policy, claims.take(idx).with_history(first_stay, paid_before), summaries)
     chronic = derived.chronic[idx]
     if chronic.any():
         sub = np.flatnonzero(chronic)
         other = subsidy_columns(derived.chronic_policy, claims.take(idx[sub]).with_history(first_stay[sub],
-                                                                                           paid_before[sub]))
+                                                                                           paid_before[sub]), summaries)
         for name in ("amount_fen", "cap_part_fen", "blank", "parts_num", "parts_den"):
             getattr(part, name)[sub] = getattr(other, name)
+        for i, text in zip(sub.tolist(), other.summaries or ()):
+            part.summaries[i] = text
         for store in ("errors", "scalar_results"):
             mine = getattr(part, store)
             for i in sub.tolist():
@@ -267,7 +273,9 @@ def stay_result(result: ClaimsResult, position: int) -> engine.SubsidyResult:
 
 
 def explanation(result: ClaimsResult, position: int) -> str:
-    """The one-line 说明 of a computed row."""
+    """The one-line 说明 of a computed row (from the column engine when computed with summaries)."""
+    if result.amounts.summaries is not None:
+        return result.amounts.summaries[position]
     return stay_result(result, position).summary
 
 

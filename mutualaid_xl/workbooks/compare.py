@@ -52,7 +52,8 @@ def compare(registers: list[Path | str], current: Policy | str, proposal: Policy
             rosters: list[Path | str] | None = None) -> Comparison:
     current = current if isinstance(current, Policy) else get_policy(current)
     proposal = proposal if isinstance(proposal, Policy) else load_proposal(proposal)
-    pairs = [(compute_register(p, current), compute_register(p, proposal)) for p in registers]
+    pairs = [(compute_register(p, current, summaries=False), compute_register(p, proposal, summaries=False))
+             for p in registers]
     result = Comparison(current, proposal, pairs)
     for old, new in pairs:
         shown = {(e.row, e.message) for e in old.problems}

@@ -125,7 +125,7 @@ def _aid(registers: list[Path], policy: str | None, start: dt.date, end: dt.date
     members, serious = set(), set()
     lacking: set[str] = set()
     for path in roster_files(registers):
-        result: ClaimsResult = compute_register(path, policy)
+        result: ClaimsResult = compute_register(path, policy, summaries=False)
         problems += result.problems
         aid.files.append(path.name)
         aid.rows += len(result.rows)
