@@ -1,6 +1,6 @@
 """Worksheet functions over a range give, cell for cell, what they give called on each cell alone.
 
-A range goes through the column engine (SUBSIDY, SUBSIDY_CAP_PART), the vectorised ID check
+A range goes through the column engine (SUBSIDY, SUBSIDY_CAP_PART, SUBSIDY_DETAIL), the vectorised ID check
 (ID_VALID, ID_MASK) or the scalar rules once per distinct input (FEE, ELIGIBLE, ID_AGE); the
 cells here mix the common case with everything a clerk's sheet holds: blanks, text numbers,
 Excel errors, negative and fractional values, IDs with wrong check characters, 15-digit IDs,
@@ -21,6 +21,7 @@ from mutualaid_xl.udfs import (
     ID_VALID,
     SUBSIDY,
     SUBSIDY_CAP_PART,
+    SUBSIDY_DETAIL,
 )
 from mutualaid_xl.workbooks.synthetic import fake_id
 
@@ -62,7 +63,7 @@ def test_subsidy_over_a_range_equals_each_cell(policy):
         "covered_days": [rng.choice([None, None, rng.randrange(0, 30)]) for _ in range(ROWS)],
     }
     columns["total_cost"] = [rng.choice([None, v * 2 if isinstance(v, float) else v]) for v in columns["self_pay"]]
-    for function in (SUBSIDY_CAP_PART, SUBSIDY):
+    for function in (SUBSIDY_DETAIL, SUBSIDY_CAP_PART, SUBSIDY):
         together = function(**{k: _column(v) for k, v in columns.items()}, policy=policy)
         alone = _one_by_one(function, columns, {"policy": policy})
         for i, (got, want) in enumerate(zip(together, alone)):

@@ -264,10 +264,9 @@ def _worksheet_function(f):
     return xw.func(category=CATEGORY)(f)
 
 
-def _subsidy_cells(pick, arguments: dict, pick_fen=None):
-    """SUBSIDY-style functions share arguments; ``pick`` takes what to show from the result.
-    With ``pick_fen`` (the shown amount from the column engine's SubsidyColumns, in fen), ranges
-    go through the column engine."""
+def _subsidy_cells(pick, arguments: dict, pick_column):
+    """SUBSIDY-style functions share arguments; ``pick`` takes what to show from the result, and
+    ``pick_column`` the same for every row from the column engine's SubsidyColumns (ranges)."""
     required = ("self_pay", "days")
 
     def row(**v):
@@ -276,24 +275,24 @@ def _subsidy_cells(pick, arguments: dict, pick_fen=None):
     def column(values, n):
         together = None
         dated = any(values.get(k) is not None for k in DATE_ARGUMENTS)   # dates: derived row by row
-        if pick_fen is not None and not dated and not isinstance(values["policy"], list):  # several policies too
-            together = _subsidy_column(pick_fen, values)
+        if not dated and not isinstance(values["policy"], list):  # several policies too: row by row
+            together = _subsidy_column(pick_column, values)
         return together or [_one(row, required, _row(values, i)) for i in range(n)]
 
     return _columns(column, row, required, **arguments)
 
 
-def _subsidy_column(pick_fen, values: dict) -> list:
+def _subsidy_column(pick_column, values: dict) -> list:
     claims = ClaimColumns.from_cells(**{k: v for k, v in values.items() if k != "policy" and k not in DATE_ARGUMENTS})
     try:
         policy = _policy(values["policy"])
     except MutualAidError as error:
         return ["" if blank else _message(error) for blank in claims.blank.tolist()]
     try:
-        result = subsidy_columns(policy, claims)
+        result = subsidy_columns(policy, claims, summaries=pick_column is _summaries)
     except Exception:  # noqa: BLE001 - a row the engine cannot take: row by row, each row says its own
         return None
-    out = (pick_fen(result) / 100).tolist()
+    out = pick_column(result)
     for i in np.flatnonzero(result.blank).tolist():
         out[i] = ""
     for i, error in result.errors.items():
@@ -301,12 +300,16 @@ def _subsidy_column(pick_fen, values: dict) -> list:
     return out
 
 
+def _summaries(columns) -> list:
+    return list(columns.summaries)
+
+
 @_worksheet_function
 def SUBSIDY(self_pay, days, years=1, first_stay=True, paid_before=0, policy=None, covered_days=None,
             total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None, applied=None,
             late_ok=None):
     """职工互助：一次住院的应付金额（补助金+住院补贴，含保底与封顶），按方案四舍五入到分。"""
-    return _subsidy_cells(lambda r: float(r.amount), locals(), lambda c: c.amount_fen)
+    return _subsidy_cells(lambda r: float(r.amount), locals(), lambda c: (c.amount_fen / 100).tolist())
 
 
 @_worksheet_function
@@ -314,7 +317,7 @@ def SUBSIDY_DETAIL(self_pay, days, years=1, first_stay=True, paid_before=0, poli
                    total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None,
                    applied=None, late_ok=None):
     """职工互助：一次住院补助的计算说明（分段、补贴、保底、封顶），参数同 SUBSIDY。"""
-    return _subsidy_cells(lambda r: r.summary, locals())
+    return _subsidy_cells(lambda r: r.summary, locals(), _summaries)
 
 
 @_worksheet_function
@@ -322,7 +325,7 @@ def SUBSIDY_CAP_PART(self_pay, days, years=1, first_stay=True, paid_before=0, po
                      total_cost=None, shares=1, admitted=None, discharged=None, joined=None, settled=None,
                      applied=None, late_ok=None):
     """职工互助：本次应付金额中计入期内封顶的部分（用于累计“已付补助金”），参数同 SUBSIDY。"""
-    return _subsidy_cells(lambda r: float(r.cap_part), locals(), lambda c: c.cap_part_fen)
+    return _subsidy_cells(lambda r: float(r.cap_part), locals(), lambda c: (c.cap_part_fen / 100).tolist())
 
 
 @_worksheet_function
