@@ -139,3 +139,32 @@ def test_pdf_page_flow_forms_and_lists(tmp_path):
                     assert row[1] and row[3] and row[4]  # no row split over two pages
                     seen.append(int(row[0]))
         assert seen == list(range(1, 61))
+
+
+@pytest.mark.libreoffice
+def test_blank_page_and_imprint_page_carry_no_page_number(tmp_path):
+    """GB/T 9704 7.5: when a blank page precedes the 版记 page, neither carries a page number; every
+    other page does. Bodies of 10 and 28 paragraphs end on an even page with no room for the 版记."""
+    from test_pdf import BODY
+
+    data = {"issuer": "某某市总工会", "doc_number": "某工发〔2021〕5号", "title": "某某市总工会关于开展职工医疗互助保障活动的通知",
+            "addressees": "各区县总工会", "date": "2021-04-06", "cc": "某某省总工会", "printed_by": "某某市总工会办公室",
+            "printed_date": "2021-04-07", "attachments": ["活动实施细则", "工作任务分配表"]}
+    notices = [documents.render("notice", {**data, "body": (BODY * 4)[:n]}, tmp_path / f"通知{n}.docx")[0]
+               for n in (10, 14, 28)]
+    blank_pages = 0
+    for pdf_path in documents.export_pdfs(notices):
+        with pdfplumber.open(pdf_path) as pdf:
+            pages = pdf.pages
+            assert len(pages) % 2 == 0 and _words(pages[-1], "印发")
+            foot = [page.height - 35 * MM for page in pages]
+            text = [[w for w in p.extract_words() if w["top"] < f] for p, f in zip(pages, foot)]
+            numbers = [[w["text"] for w in p.extract_words() if w["top"] > f] for p, f in zip(pages, foot)]
+            blank = [n for n, words in enumerate(text) if not words]
+            assert blank in ([], [len(pages) - 2]), pdf_path.name   # only ever the page before the 版记 page
+            for n, marks in enumerate(numbers):
+                unnumbered = bool(blank) and n >= len(pages) - 2
+                assert (marks == []) == unnumbered, (pdf_path.name, n + 1, marks)
+                assert unnumbered or str(n + 1) in "".join(marks)
+            blank_pages += len(blank)
+    assert blank_pages >= 1   # the case this test is about did occur

@@ -326,8 +326,9 @@ def with_imprint_spacer(docx: Path, out: Path, breaks: int, height_pt: float) ->
     before = table.getprevious()
     if before is not None and before.tag == qn("w:p") and not "".join(before.itertext()).strip():
         before.getparent().remove(before)  # the empty line kept for the floating 版记
-    if breaks == 2:
-        _paragraph_before(doc, table, "Normal", "").paragraph_format.page_break_before = True
+    if breaks == 2:   # a blank page, then the 版记 page: neither carries a page number (GB/T 9704 7.5)
+        _unnumbered_from_here(doc, table)
+        _paragraph_before(doc, table, "Normal", "")
     spacer = _paragraph_before(doc, table, "Normal", "")
     fmt = spacer.paragraph_format
     fmt.page_break_before = breaks > 0
@@ -336,3 +337,27 @@ def with_imprint_spacer(docx: Path, out: Path, breaks: int, height_pt: float) ->
     fmt.space_before = fmt.space_after = Pt(0)
     doc.save(str(out))
     return out
+
+
+def _unnumbered_from_here(doc, anchor) -> None:
+    """End the section just before ``anchor`` (the body keeps its page numbers); the new section,
+    starting on the next page, has empty footers."""
+    import copy
+
+    from docx.section import Section
+
+    last = anchor.getprevious()
+    if last is None or last.tag != qn("w:p"):
+        last = _paragraph_before(doc, anchor, "Normal", "")._p
+        fmt = last.get_or_add_pPr()
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:line"), "20")   # 1 pt: the carrier of the section break takes no room
+        spacing.set(qn("w:lineRule"), "exact")
+        fmt.append(spacing)
+    body = doc.element.body.sectPr
+    last.get_or_add_pPr()._insert_sectPr(copy.deepcopy(body))
+    for reference in body.findall(qn("w:footerReference")):
+        body.remove(reference)
+    section = Section(body, doc.part)
+    for footer in (section.footer, section.even_page_footer, section.first_page_footer):
+        footer.is_linked_to_previous = False
