@@ -120,6 +120,8 @@ def test_page_numbers_on_every_page_odd_right_even_left(notice_pdf):
     for number, page in enumerate(notice_pdf.pages, start=1):
         (found,) = page.search(rf"—\s*{number}\s*—", regex=True)
         assert found["top"] > page.height - 35 * MM  # below the text block
+        sizes = {round(c["size"]) for c in page.chars if c["top"] > page.height - 35 * MM and c["text"].strip()}
+        assert sizes == {14}, sizes   # 4号 (14 pt), the digits too
         if number % 2:
             assert found["x0"] > page.width / 2
         else:

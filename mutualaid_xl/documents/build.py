@@ -121,25 +121,23 @@ def _paragraph_border_bottom(paragraph_or_style, *, size_eighths: int, color: st
         anchor.addprevious(borders)
 
 
-def _page_field(paragraph):
-    """Insert a PAGE field into ``paragraph`` as a run sequence."""
-    run = paragraph.add_run()
+def _page_field(paragraph) -> None:
+    """Insert a PAGE field into ``paragraph``, one run per field part, each in 4号宋体 (LibreOffice
+    sizes the page number by the run holding the field's result)."""
     for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        _set_fonts(run, SONGTI, size=14)
         if kind:
             node = OxmlElement("w:fldChar")
             node.set(qn("w:fldCharType"), kind)
-            run._r.append(node)
         elif text.strip() == "PAGE":
             node = OxmlElement("w:instrText")
             node.set(qn("xml:space"), "preserve")
             node.text = text
-            run._r.append(node)
         else:
             node = OxmlElement("w:t")
             node.text = text
-            run._r.append(node)
-    _set_fonts(run, SONGTI, size=14)
-    return run
+        run._r.append(node)
 
 
 def _a4(doc, *, top=37, bottom=35, left=28, right=26, landscape=False, footer=23):
