@@ -88,13 +88,18 @@ def _alive(pid: int) -> bool:
 
 
 def _remove_leftovers(folder: Path, name: str) -> None:
-    """Temp and staging folders of ``name`` left by killed runs (POSIX: their process is gone)."""
+    """Temp and staging folders of ``name`` left by killed runs (POSIX: their process is gone).
+
+    A complete staging folder is kept while ``name`` is missing (``_recover`` puts it in place); once
+    ``name`` exists, it is a batch killed just before its rename, superseded by the run now starting."""
     if os.name != "posix" or not folder.is_dir():
         return
+    superseded = (folder / name).exists()
     pattern = re.compile(r"\." + re.escape(name) + r"\.(?:tmp|staging)-(\d+)-")
     for entry in folder.iterdir():
         match = pattern.match(entry.name)
-        if match and entry.is_dir() and not (entry / _DONE).exists() and not _alive(int(match.group(1))):
+        if (match and entry.is_dir() and (superseded or not (entry / _DONE).exists())
+                and not _alive(int(match.group(1)))):
             shutil.rmtree(entry, ignore_errors=True)
 
 

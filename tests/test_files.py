@@ -131,6 +131,31 @@ def test_staging_folder_replaces_the_folder_only_when_complete(tmp_path):
     assert (stage.backup / "旧.xlsx").read_bytes() == b"old" and stage.backup.name.startswith("输出.bak-")
 
 
+def _dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.skipif(os.name != "posix", reason="leftovers are recognised by a dead process id on POSIX")
+def test_a_batch_killed_before_its_rename_is_finished_or_superseded_by_the_next_run(tmp_path):
+    out = tmp_path / "输出"
+    killed = tmp_path / f".输出.staging-{_dead_pid()}-abcd"     # complete, killed just before its rename
+    killed.mkdir()
+    (killed / "被杀.xlsx").write_bytes(b"killed")
+    (killed / ".complete").write_bytes(b"")
+    with staged_folder(out) as stage:          # no output folder yet: the killed batch is put in place first
+        (stage.path / "新.xlsx").write_bytes(b"new")
+    assert (stage.backup / "被杀.xlsx").read_bytes() == b"killed" and not (stage.backup / ".complete").exists()
+    killed.mkdir()
+    (killed / "被杀.xlsx").write_bytes(b"killed")
+    (killed / ".complete").write_bytes(b"")
+    with staged_folder(out) as stage:          # the output exists: the killed batch is superseded and removed
+        (stage.path / "新.xlsx").write_bytes(b"newer")
+    assert [p.name for p in out.iterdir()] == ["新.xlsx"] and (out / "新.xlsx").read_bytes() == b"newer"
+    assert not [p.name for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
 def _write_many(target: str, run: int, times: int) -> None:
     for n in range(times):
         data = (b"%d-%d;" % (run, n)) * 20000
