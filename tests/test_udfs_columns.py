@@ -121,6 +121,26 @@ def test_id_functions_and_eligibility_over_a_range_equal_each_cell():
         assert len(shown) > 1, function.__name__   # both results and reasons or blanks occurred
 
 
+def test_id_functions_on_columns_of_texts_only_equal_each_cell():
+    """Columns of texts take the join-into-one-text path: texts whose line breaks or lengths would
+    shift the rows (a 17- and a 19-character text side by side) must not be read as other IDs."""
+    rng = random.Random(11)
+    good = [fake_id(i, ON.replace(year=1970) + dt.timedelta(days=i)) for i in range(200)]
+    tricky = [good[0][:17], good[1] + "5", good[2][:9] + "\n" + good[2][10:], good[3][:17] + "\x7f",
+              good[4][:17].lower() + "x", good[5][:17] + "\n", "\n" + good[6][:17], good[7][:4] + "é" + good[7][5:]]
+    columns = [good, good[:100] + [good[100].lower()] + good[101:]]
+    for trick in range(0, len(tricky), 2):
+        column = list(good)
+        for text in tricky[trick:trick + 2]:
+            column[rng.randrange(len(column))] = text
+        columns.append(column)
+    for ids in columns:
+        for function, scalars in ((ID_VALID, {}), (ID_MASK, {}), (ID_AGE, {"on_date": ON})):
+            together = function(id_number=_column(ids), **scalars)
+            alone = _one_by_one(function, {"id_number": ids}, scalars)
+            assert together == alone, function.__name__
+
+
 def test_cells_that_compare_equal_but_differ_are_not_confused():
     # 1, 1.0 and TRUE are equal Python keys; each must still be read as itself
     rows = FEE([[1], [True], [1.0], ["在职"]], policy="nm-2021")

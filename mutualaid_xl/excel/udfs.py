@@ -85,7 +85,9 @@ def _layout(arguments: dict):
         detail = "，".join(f"{name} {r}行×{c}列" for name, (r, c) in big.items())
         raise _ShapeMismatch(ERROR_PREFIX + f"各区域大小不一致（{detail}）")
     for name, own in shapes.items():
-        cells = [c if c.__class__ is not Decimal else _plain(c) for c in _flat(arguments[name], own)]
+        cells = _flat(arguments[name], own)
+        if Decimal in set(map(type, cells)):
+            cells = list(map(_plain, cells))
         values[name] = cells if name in big or not big else cells[0]
     return shape, values
 
@@ -93,13 +95,13 @@ def _layout(arguments: dict):
 def _columns(column_function, row_function, required: tuple[str, ...], **arguments):
     """Like ``_broadcast``, but a call with ranges computes all rows in one ``column_function(values, n)``
     (each range a flat list of n cells, single values as they are) returning n results."""
-    try:
-        shape, values = _layout(arguments)
-    except _ShapeMismatch as error:
-        return str(error)
-    if shape is None:
-        return _one(row_function, required, values)
+    if not any(isinstance(value, (list, tuple)) for value in arguments.values()):
+        return _one(row_function, required, arguments)
     with _no_cycle_collection():
+        try:
+            shape, values = _layout(arguments)
+        except _ShapeMismatch as error:
+            return str(error)
         flat = column_function(values, shape[0] * shape[1])
         if shape[1] == 1:
             return list(map(list, zip(flat)))

@@ -10,47 +10,80 @@ from . import idcard
 from .idcard import normalize_id
 
 
-_WEIGHTS = np.array(idcard.WEIGHTS, dtype=np.int32)
+_WEIGHTS = np.array(idcard.WEIGHTS, dtype=np.float64)
+_BIRTH = np.array([[1000, 0, 0], [100, 0, 0], [10, 0, 0], [1, 0, 0], [0, 10, 0], [0, 1, 0], [0, 0, 10], [0, 0, 1]],
+                  dtype=np.float64)   # digits 7-14 (YYYYMMDD) -> year, month, day
 _CHECK = np.array([ord(c) for c in idcard.CHECK_CHARS], dtype=np.int64)
 _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 
 
-def _fast_valid(texts: list[str]) -> np.ndarray:
-    """True where an 18-character text is a valid ID as ``idcard.normalize_id`` would accept it
+def ascii_block(values: list, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cells as an (n, width) array of ASCII codes, and where a row is the whole cell: a text of
+    exactly ``width`` ASCII characters, none a line break. Joining the column into one text is much
+    cheaper than handling the cells one by one; rows that do not fit are zeros and False."""
+    n = len(values)
+    try:
+        joined = "\n".join(values)
+        if len(joined) == n * (width + 1) - 1 and joined.isascii():
+            block = _reshaped(joined, n, width)
+            fits = _fits(block, width)
+            if fits.all():
+                return block[:, :width], fits
+    except TypeError:   # not all texts
+        pass
+    unfit = "\n" * width
+    texts = [v if v.__class__ is str and len(v) == width and v.isascii() else unfit for v in values]
+    block = _reshaped("\n".join(texts), n, width)
+    fits = _fits(block, width)
+    codes = block[:, :width].copy()
+    codes[~fits] = 0
+    return codes, fits
+
+
+def _reshaped(joined: str, n: int, width: int) -> np.ndarray:
+    return np.frombuffer((joined + "\n").encode("ascii"), np.uint8).reshape(n, width + 1)
+
+
+def _fits(block: np.ndarray, width: int) -> np.ndarray:
+    """Line breaks exactly where the join put them, so each row is one cell of ``width`` characters."""
+    breaks = block == 10
+    ends = breaks[:, width]
+    if ends.all() and np.count_nonzero(breaks) == len(block):
+        return ends
+    return ends & ~breaks[:, :width].any(axis=1)
+
+
+def valid_codes(codes: np.ndarray) -> np.ndarray:
+    """True where 18 character codes are a valid ID as ``idcard.normalize_id`` would accept it
     unchanged (ASCII digits, X/x, existing birth date, right check digit). False only means
     "let normalize_id decide and say why"."""
-    if not texts:
-        return np.zeros(0, dtype=bool)
-    try:   # one byte a character when all are ASCII, else code points
-        codes = np.array(texts, dtype="S18").view(np.uint8).reshape(len(texts), 18)
-    except UnicodeEncodeError:
-        codes = np.array(texts, dtype="<U18").view(np.uint32).reshape(len(texts), 18)
-    digits = codes[:, :17].astype(np.int32) - 48
-    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
-    d = np.where(ok[:, None], digits, 0)
+    d = (codes[:, :17] - np.uint8(48)).astype(np.float64)   # exact: float matmul is the fast one
+    digit = d < 10
+    ok = np.ones(len(codes), bool) if digit.all() else digit.all(axis=1)
     last = codes[:, 17]
-    expected = _CHECK[(d @ _WEIGHTS) % 11]
-    ok &= (last == expected) | ((expected == 88) & (last == 120))
-    year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
-    month = d[:, 10] * 10 + d[:, 11]
-    day = d[:, 12] * 10 + d[:, 13]
+    expected = _CHECK[(d @ _WEIGHTS).astype(np.int64) % 11]
+    ok &= (last == expected) | ((expected == ord("X")) & (last == ord("x")))
+    year, month, day = (d[:, 6:14] @ _BIRTH).astype(np.int64).T
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
     ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
     return ok
 
 
+def fast_valid(values: list) -> tuple[np.ndarray, np.ndarray]:
+    """(the cells as an (n, 18) array of ASCII codes, True where that is a valid ID as it stands)."""
+    codes, fits = ascii_block(values, 18)
+    return codes, fits & valid_codes(codes)
+
+
 def check_ids(values: list) -> tuple[list[str | None], dict[int, str]]:
     """Canonical IDs (None where invalid) and {index: Chinese reason} for the invalid ones."""
-    canonical: list[str | None] = [None] * len(values)
-    fast = [i for i, v in enumerate(values) if v.__class__ is str and len(v) == 18]
-    verdict = _fast_valid([values[i] for i in fast])
-    good = np.asarray(fast, dtype=np.int64)[verdict].tolist() if fast else []
-    for i in good:
-        text = values[i]
-        canonical[i] = text if text[17] != "x" else text.upper()
+    codes, ok = fast_valid(values)
+    canonical: list[str | None] = [v if good else None for v, good in zip(values, ok.tolist())]
+    for i in np.flatnonzero(ok & (codes[:, 17] == ord("x"))).tolist():
+        canonical[i] = values[i].upper()
     reasons = {}
-    for i in (i for i, id18 in enumerate(canonical) if id18 is None) if len(good) < len(values) else ():
+    for i in np.flatnonzero(~ok).tolist():
         try:
             canonical[i] = normalize_id(values[i])
         except InputError as error:

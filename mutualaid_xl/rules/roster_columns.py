@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import MutualAidError
-from .id_columns import _fast_valid, check_ids
-from .idcard import mask_id
+from ..errors import InputError, MutualAidError
+from .id_columns import ascii_block, fast_valid
+from .idcard import mask_id, normalize_id
 from .values import is_blank, parse_date
 
 _PLACES = np.array([1000, 100, 10, 1], dtype=np.int64)
@@ -45,15 +45,19 @@ def _dates(on_dates, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
-    """(valid, the canonical IDs' characters as an (n, 18) array of code points). ``valid`` false
+    """(valid, the canonical IDs' characters as an (n, 18) array of ASCII codes). ``valid`` false
     only means the scalar rule must look at that row (its reason, or an ID it still accepts)."""
-    n = len(ids)
-    if all(v.__class__ is str and len(v) == 18 for v in ids):   # the usual column: one array pass
-        return _fast_valid(ids), np.array(ids, dtype="<U18").view(np.uint32).reshape(n, 18)
-    canonical, _ = check_ids(ids)
-    valid = np.fromiter((c is not None for c in canonical), bool, n)
-    texts = np.array([c or "000000000001010000" for c in canonical], dtype="<U18")
-    return valid, texts.view(np.uint32).reshape(n, 18)
+    codes, valid = fast_valid(ids)
+    redo = np.flatnonzero(~valid).tolist()
+    if redo:
+        codes = codes.copy()
+    for i in redo:   # e.g. a 15-digit ID or one with spaces, which normalize_id still accepts
+        try:
+            codes[i] = np.frombuffer(normalize_id(ids[i]).encode("ascii"), np.uint8)
+            valid[i] = True
+        except InputError:
+            pass
+    return valid, codes
 
 
 def ages(ids: list, on_dates) -> tuple[np.ndarray, np.ndarray]:
@@ -73,9 +77,7 @@ def ages(ids: list, on_dates) -> tuple[np.ndarray, np.ndarray]:
 
 def invalid_ids(ids: list) -> np.ndarray:
     """Rows whose value the scalar ID check must look at (an invalid ID, or one it must normalise)."""
-    if all(v.__class__ is str and len(v) == 18 for v in ids):
-        return np.flatnonzero(~_fast_valid(ids))
-    return np.array(sorted(check_ids(ids)[1]), dtype=np.int64)
+    return np.flatnonzero(~fast_valid(ids)[1])
 
 
 def masked(values: list) -> list[str]:
@@ -83,14 +85,16 @@ def masked(values: list) -> list[str]:
     without spaces mask_id only cuts (first 4 and last 4 kept); such texts are starred as one
     array, anything else goes through mask_id itself."""
     n = len(values)
-    if not n or not all(v.__class__ is str for v in values):
-        return ["" if is_blank(v) else mask_id(v) for v in values]
-    codes = np.array(values, dtype="<U19").view(np.uint32).reshape(n, 19)   # a 19th character: too long
-    text = codes[:, :18]
-    plain = (text > 32).all(axis=1) & (text < 127).all(axis=1) & (codes[:, 18] == 0)
-    starred = text.copy()
+    codes, fits = ascii_block(values, 18)
+    if fits.all() and codes.min(initial=33) > 32 and codes.max(initial=0) < 127:
+        plain = fits
+    else:
+        plain = fits & (codes > 32).all(axis=1) & (codes < 127).all(axis=1)
+    starred = np.full((n, 19), ord("\n"), np.uint8)
+    starred[:, :18] = codes
     starred[:, 4:14] = ord("*")
-    out = starred.view("<U18").ravel().tolist()
+    out = starred.tobytes().decode("ascii").split("\n")
+    out.pop()
     for i in np.flatnonzero(~plain).tolist():
         out[i] = "" if is_blank(values[i]) else mask_id(values[i])
     return out
