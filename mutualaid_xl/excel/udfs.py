@@ -54,13 +54,18 @@ def _shape_of(value):
     return (len(value), len(value[0]) if isinstance(value[0], (list, tuple)) else 1)
 
 
-def _flat(value, shape) -> list:
-    """A range's cells row by row."""
+def _flat(value, shape) -> list | None:
+    """A range's cells row by row; None when its rows differ in length."""
     if not isinstance(value[0], (list, tuple)):   # a flat list taken as a column
         return list(value)
-    if shape[1] == 1:
-        return [row[0] for row in value]
-    return [cell for row in value for cell in row]
+    try:
+        if shape[1] == 1:
+            return [cell for (cell,) in value]   # unpacking checks every row's length on the way
+        if len(set(map(len, value))) == 1:
+            return [cell for row in value for cell in row]
+    except (TypeError, ValueError):
+        pass
+    return None
 
 
 class _ShapeMismatch(Exception):
@@ -75,8 +80,8 @@ def _layout(arguments: dict):
     values = {k: v for k, v in arguments.items() if k not in shapes}
     if not shapes:
         return None, values
-    ragged = [name for name in shapes if isinstance(arguments[name][0] if arguments[name] else None, (list, tuple))
-              and len(set(map(len, arguments[name]))) > 1]
+    cells = {name: _flat(arguments[name], shape) if shape != (0, 0) else [] for name, shape in shapes.items()}
+    ragged = [name for name, flat in cells.items() if flat is None]
     if ragged:
         raise _ShapeMismatch(ERROR_PREFIX + f"区域 {'、'.join(ragged)} 各行长度不同，请选择一个矩形区域")
     big = {name: shape for name, shape in shapes.items() if shape != (1, 1)}
@@ -84,11 +89,10 @@ def _layout(arguments: dict):
     if any(s != shape for s in big.values()):
         detail = "，".join(f"{name} {r}行×{c}列" for name, (r, c) in big.items())
         raise _ShapeMismatch(ERROR_PREFIX + f"各区域大小不一致（{detail}）")
-    for name, own in shapes.items():
-        cells = _flat(arguments[name], own)
-        if Decimal in set(map(type, cells)):
-            cells = list(map(_plain, cells))
-        values[name] = cells if name in big or not big else cells[0]
+    for name, flat in cells.items():
+        if Decimal in set(map(type, flat)):
+            flat = list(map(_plain, flat))
+        values[name] = flat if name in big or not big else flat[0]
     return shape, values
 
 

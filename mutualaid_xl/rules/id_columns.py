@@ -18,39 +18,28 @@ _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtyp
 
 
 def ascii_block(values: list, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """The cells as an (n, width) array of ASCII codes, and where a row is the whole cell: a text of
-    exactly ``width`` ASCII characters, none a line break. Joining the column into one text is much
-    cheaper than handling the cells one by one; rows that do not fit are zeros and False."""
+    """The cells as an (n, width + 1) array of ASCII codes, each row one cell's ``width`` characters
+    and a line break, and where that row is the whole cell (a text of exactly ``width`` ASCII
+    characters, none a line break; other rows are zeros). Joining the column into one text is much
+    cheaper than handling the cells one by one."""
     n = len(values)
     try:
         joined = "\n".join(values)
-        if len(joined) == n * (width + 1) - 1 and joined.isascii():
+        if len(joined) == n * (width + 1) - 1 and joined.isascii() and joined.count("\n") == n - 1:
             block = _reshaped(joined, n, width)
-            fits = _fits(block, width)
-            if fits.all():
-                return block[:, :width], fits
+            if (block[:, width] == 10).all():   # so the line breaks are the ones the join put in
+                return block, np.ones(n, bool)
     except TypeError:   # not all texts
         pass
-    unfit = "\n" * width
-    texts = [v if v.__class__ is str and len(v) == width and v.isascii() else unfit for v in values]
-    block = _reshaped("\n".join(texts), n, width)
-    fits = _fits(block, width)
-    codes = block[:, :width].copy()
-    codes[~fits] = 0
-    return codes, fits
+    unfit = "\0" * width
+    texts = [v if v.__class__ is str and len(v) == width and v.isascii() and "\n" not in v else unfit
+             for v in values]
+    return _reshaped("\n".join(texts), n, width), np.fromiter((t is not unfit for t in texts), bool, n)
 
 
 def _reshaped(joined: str, n: int, width: int) -> np.ndarray:
-    return np.frombuffer((joined + "\n").encode("ascii"), np.uint8).reshape(n, width + 1)
-
-
-def _fits(block: np.ndarray, width: int) -> np.ndarray:
-    """Line breaks exactly where the join put them, so each row is one cell of ``width`` characters."""
-    breaks = block == 10
-    ends = breaks[:, width]
-    if ends.all() and np.count_nonzero(breaks) == len(block):
-        return ends
-    return ends & ~breaks[:, :width].any(axis=1)
+    data = (joined + "\n").encode("ascii") if n else b""
+    return np.frombuffer(data, np.uint8).reshape(n, width + 1)
 
 
 def valid_codes(codes: np.ndarray) -> np.ndarray:
@@ -71,7 +60,7 @@ def valid_codes(codes: np.ndarray) -> np.ndarray:
 
 
 def fast_valid(values: list) -> tuple[np.ndarray, np.ndarray]:
-    """(the cells as an (n, 18) array of ASCII codes, True where that is a valid ID as it stands)."""
+    """(the cells as ``ascii_block`` gives them, True where that is a valid ID as it stands)."""
     codes, fits = ascii_block(values, 18)
     return codes, fits & valid_codes(codes)
 

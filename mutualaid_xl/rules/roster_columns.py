@@ -45,7 +45,7 @@ def _dates(on_dates, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
-    """(valid, the canonical IDs' characters as an (n, 18) array of ASCII codes). ``valid`` false
+    """(valid, the canonical IDs' characters as rows of ASCII codes). ``valid`` false
     only means the scalar rule must look at that row (its reason, or an ID it still accepts)."""
     codes, valid = fast_valid(ids)
     redo = np.flatnonzero(~valid).tolist()
@@ -53,7 +53,7 @@ def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
         codes = codes.copy()
     for i in redo:   # e.g. a 15-digit ID or one with spaces, which normalize_id still accepts
         try:
-            codes[i] = np.frombuffer(normalize_id(ids[i]).encode("ascii"), np.uint8)
+            codes[i, :18] = np.frombuffer(normalize_id(ids[i]).encode("ascii"), np.uint8)
             valid[i] = True
         except InputError:
             pass
@@ -84,14 +84,13 @@ def masked(values: list) -> list[str]:
     """``idcard.mask_id`` of each value ("" for a blank one). On 18 printable ASCII characters
     without spaces mask_id only cuts (first 4 and last 4 kept); such texts are starred as one
     array, anything else goes through mask_id itself."""
-    n = len(values)
-    codes, fits = ascii_block(values, 18)
-    if fits.all() and codes.min(initial=33) > 32 and codes.max(initial=0) < 127:
+    block, fits = ascii_block(values, 18)
+    outside = (block - np.uint8(33)) > 93   # not 33-126: a space, a control character, the line breaks
+    if fits.all() and np.count_nonzero(outside) == len(values):
         plain = fits
     else:
-        plain = fits & (codes > 32).all(axis=1) & (codes < 127).all(axis=1)
-    starred = np.full((n, 19), ord("\n"), np.uint8)
-    starred[:, :18] = codes
+        plain = fits & ~outside[:, :18].any(axis=1)
+    starred = block.copy()
     starred[:, 4:14] = ord("*")
     out = starred.tobytes().decode("ascii").split("\n")
     out.pop()
