@@ -33,6 +33,7 @@ from mutualaid_xl.rules.idcard import check_char
 from mutualaid_xl.rules.policy import list_policies
 from mutualaid_xl.rules.values import EXCEL_ERRORS
 from mutualaid_xl.workbooks import templates as wt
+from mutualaid_xl.workbooks.claim_dates import without_allowance
 
 pytestmark = pytest.mark.libreoffice
 
@@ -133,20 +134,25 @@ def _claim_dates(rng: random.Random, row: dict) -> None:
         row["chronic"] = "是"
 
 
-def _by_command(policy, row: dict) -> str | bool:
-    """What `mutualaid claims` decides from the dates before the amount: the native text of a
-    withheld late claim, True for a row the formulas leave to the command, else False."""
+def _by_dates(policy, row: dict) -> tuple[str | None, int | None, bool]:
+    """What `mutualaid claims` decides from the dates (workbooks.claim_dates), by the same rules:
+    (the native text of a withheld row or None, 期内天数 from the member's cover or None, chronic)."""
     settled, applied = row.get("settled"), row.get("applied")
     late = settled and applied and dates.late_reason(policy, settled, applied)
     if late and not (row.get("late_ok") == "是" and row.get("late_note")):
-        return f"#错误: {late}；经特批的在“逾期特批”填是并写明特批说明"
-    if row.get("chronic") == "是" and policy.checks is not None and policy.checks.chronic:
-        return True
+        return f"#错误: {late}；经特批的在“逾期特批”填是并写明特批说明", None, False
     given = row.get("cover_start") and row.get("cover_end")
     period = (row["cover_start"], row["cover_end"]) if given else dates.cover(policy, row.get("joined"))
     adm, dis = row["admitted"], row["discharged"]
-    return bool(period and row.get("covered_days") is None and dis >= adm
-                and dates.covered_days(adm, dis, period) < dates.stay_days(adm, dis))
+    covered = None
+    if period and row.get("covered_days") is None and dis >= adm:
+        covered = min(dates.covered_days(adm, dis, period), dates.stay_days(adm, dis))
+        if covered == 0:
+            return "#错误: " + dates.outside_cover(policy, f"{period[0]:%Y-%m-%d}", f"{period[1]:%Y-%m-%d}"), None, False
+    chronic = row.get("chronic") == "是" and policy.checks is not None and bool(policy.checks.chronic)
+    if chronic and (adm.year, adm.month) != (dis.year, dis.month):
+        return "#错误: " + dates.CHRONIC_BY_MONTH, None, True
+    return None, covered, chronic
 
 
 def _history(policy, rows: list[dict]):
@@ -164,16 +170,18 @@ def _history(policy, rows: list[dict]):
         if any(isinstance(v, str) for v in cells.values()):
             out.append(None)   # the engine reads "1234元"; the formula asks for a plain number
             continue
+        withheld, covered, chronic = _by_dates(policy, row) if policy.dates is not None else (None, None, False)
+        if covered is not None:
+            cells["covered_days"] = covered
         try:
             stay = stay_from_cells(cells["self_pay"], days, cells["years"], first, Decimal(paid) / 100,
                                    cells["covered_days"], cells["total_cost"], cells["shares"])
-            result = engine.compute_subsidy(policy, stay)
+            result = engine.compute_subsidy(without_allowance(policy) if chronic else policy, stay)
         except MutualAidError:
             out.append(None)
             continue
-        command = _by_command(policy, row) if policy.dates is not None else False
-        if command:                 # after the input checks, as the formulas order them
-            out.append(command if isinstance(command, str) else None)
+        if withheld:                # after the input checks, as the formulas order them
+            out.append(withheld)
             continue
         cap = int(result.cap_part * 100)
         seen[row["id_number"]] += cap
@@ -425,9 +433,19 @@ def test_native_formulas_equal_the_engine(tmp_path_factory):
     claims = [v for name, (kind, *_r, wb) in books.items() if kind == "claims"
               for v in (c.value for c in wb[wt.CLAIMS.sheet][wt.CLAIMS.letter("amount")][wt.CLAIMS.first_row - 1:])]
     assert sum(isinstance(v, str) and v.startswith("#错误") for v in claims) >= 10
-    # the register's dates: late claims withheld (nm-2021 细则第十三条), stays across the cover left to the command
+    # the register's dates: late claims withheld (nm-2021 细则第十三条), stays partly in the cover
+    # pro-rated by 期内天数 from 参互日期 or 保障期起止, stays wholly outside it and chronic rows
     assert sum(isinstance(v, str) and v.startswith("#错误: 逾期申请") for v in claims) >= 5
-    assert sum(isinstance(v, str) and "住院不全在本人保障期" in v for v in claims) >= 3
+    assert sum(isinstance(v, str) and v.startswith("#错误: 住院不在本人保障期") for v in claims) >= 2
+    assert sum(isinstance(v, str) and v.startswith("#错误: 门诊特殊慢性病按月结算") for v in claims) >= 1
+    derived = [(_by_dates(policy, row), row, got) for name, (kind, policy, rows, _on, wb) in books.items()
+               if kind == "claims" and policy.dates is not None
+               for row, got in zip(rows, (c.value for c in wb[wt.CLAIMS.sheet][wt.CLAIMS.letter("amount")]
+                                          [wt.CLAIMS.first_row - 1:]))]
+    partial = [got for (text_, covered, _c), row, got in derived if text_ is None and covered is not None
+               and covered < dates.stay_days(row["admitted"], row["discharged"]) and isinstance(got, (int, float))]
+    chronic = [got for (text_, _d, chronic), _row, got in derived if text_ is None and chronic and isinstance(got, (int, float))]
+    assert len(partial) >= 5 and len(chronic) >= 1, (len(partial), len(chronic))
     members = [v for name, (kind, *_r, wb) in books.items() if kind == "roster"
                for v in (c.value for c in wb[wt.ROSTER.sheet][wt.ROSTER.letter("eligible")][wt.ROSTER.first_row - 1:])]
     assert sum(v is True for v in members) >= 40

@@ -66,6 +66,15 @@ def covered_days(admitted: dt.date, discharged: dt.date, period: tuple[dt.date, 
     return max(0, (min(discharged, end + ONE_DAY) - max(admitted, start)).days)
 
 
+CHRONIC_BY_MONTH = "门诊特殊慢性病按月结算：起止日期须在同一个月内，请按月分行登记"
+
+
+def outside_cover(policy: Policy, first: str, last: str) -> str:
+    """Why a stay wholly outside the member's cover (``first`` to ``last``, as shown) gets nothing."""
+    excluded = policy.exclusions.source if policy.exclusions else "保障期"
+    return f"住院不在本人保障期（{first} 至 {last}）内，不予补助（{excluded}）"
+
+
 def period_problem(policy: Policy, admitted: dt.date, discharged: dt.date,
                    period: tuple[dt.date, dt.date]) -> str | None:
     """Why this period's rules do not apply to the stay (rule_period_by), else None."""

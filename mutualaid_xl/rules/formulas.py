@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
-from . import dates, plan
+from . import dates, plan, values
 from .policy import Policy
 
 ERROR_PREFIX = "#错误: "        # the worksheet functions' prefix for a row that cannot be computed
@@ -129,6 +129,8 @@ class _Build:
         self.payable = "FALSE"
         self.days = self.allowance_days = reg.cell("days")
         self.room = self.room_before = self.stay_limit = None
+        self.covered = reg.cell("covered_days")   # or what the dates give (_date_cases)
+        self.chronic = None                       # outpatient chronic-disease rows: no allowance
         self.includes_allowance = False
         self.amount_fen = self.cap_fen = ""
 
@@ -209,23 +211,35 @@ def _guard(b: _Build) -> str:
 
 def _date_cases(b: _Build) -> list[tuple[str, str]]:
     """What `mutualaid claims` decides from the register's dates (workbooks.claim_dates), as the
-    formulas see it: a late claim is withheld unless 逾期特批 is 是 with a 特批说明 (computed
-    here); a stay not wholly inside the member's cover with 期内天数 blank, and an outpatient
-    chronic-disease row, get a text instead of an amount, since their amounts need the command."""
+    formulas see it: a late claim is withheld unless 逾期特批 is 是 with a 特批说明; 期内天数 left
+    blank is counted inside the row's cover (a stay wholly outside it gets nothing); an outpatient
+    chronic-disease row gets no allowance and must lie within one month. Texts for the withheld rows."""
     d, c, cases = b.policy.dates, b.reg.cell, []
-    if d is None:
-        return cases
-    if d.claim_deadline_days:
+    if d is not None and d.claim_deadline_days:
         rule = dates.source(b.policy, "claim_deadline_days")
         limit = b.params.add("申请期限：医保结算后（日）", d.claim_deadline_days, rule)
         settled, applied = f"INT({c('settled')})", f"INT({c('applied')})"
         # AND evaluates every argument: the comparison sits behind an IF so a text date gives no #VALUE!
         late = f"IF(AND(ISNUMBER({c('settled')}),ISNUMBER({c('applied')})),{applied}>{settled}+{limit},FALSE)"
-        excused = f'AND(TRIM({c("late_ok")})="是",TRIM({c("late_note")})<>"")'
+        excused = f'AND({_yes(c("late_ok"))},TRIM({c("late_note")})<>"")'
         cases.append((f"IF({late},NOT({excused}),FALSE)",
                       f'"{ERROR_PREFIX}逾期申请：医保结算 "&{ymd(settled)}&" 后 "&{limit}&" 日内应申请（截至 "'
                       f'&{ymd(f"{settled}+{limit}")}&"），"&{ymd(applied)}&" 申请已逾期 "&({applied}-{settled}-{limit})'
                       f'&" 天，视为放弃（"&{Params.source_of(limit)}&"）；经特批的在“逾期特批”填是并写明特批说明"'))
+    if d is not None:
+        cases += _cover_cases(b)
+    if b.policy.checks is not None and b.policy.checks.chronic:
+        b.chronic = b.h.let("门诊特殊慢性病", _yes(c("chronic")))
+        adm, dis = c("admitted"), c("discharged")
+        months = f"OR(YEAR({adm})<>YEAR({dis}),MONTH({adm})<>MONTH({dis}))"
+        cases.append((f"IF(AND({b.chronic},ISNUMBER({adm}),ISNUMBER({dis})),{months},FALSE)",
+                      text(ERROR_PREFIX + dates.CHRONIC_BY_MONTH)))
+    return cases
+
+
+def _cover_cases(b: _Build) -> list[tuple[str, str]]:
+    """The row's cover (保障期起止, else the policy's dates or 参互日期 + months) and 期内天数 from it."""
+    d, c = b.policy.dates, b.reg.cell
     given_start, given_end = c("cover_start"), c("cover_end")
     given = f"AND(ISNUMBER({given_start}),ISNUMBER({given_end}))"
     start = d.coverage_start and b.params.add("保障期起", d.coverage_start, d.source)
@@ -240,16 +254,29 @@ def _date_cases(b: _Build) -> list[tuple[str, str]]:
         end = f'IF(ISNUMBER({start}),DATE({y},{m},MIN({day},DAY(DATE({y},{m}+1,0))))-1,"")'
     end = b.h.let("保障期止（本行）", f"IF({given},INT({given_end}),{end or chr(34) * 2})")
     adm, dis = f"INT({c('admitted')})", f"INT({c('discharged')})"
-    inside = f"AND({adm}>={start},IF({adm}={dis},{dis}<={end},{dis}<={end}+1))"
     known = (f'AND({c("covered_days")}="",ISNUMBER({c("admitted")}),ISNUMBER({c("discharged")}),'
              f"ISNUMBER({start}),ISNUMBER({end}))")
-    cases.append((f"IF({known},AND({dis}>={adm},NOT({inside})),FALSE)",
-                  f'"{ERROR_PREFIX}住院不全在本人保障期（"&{ymd(start)}&" 至 "&{ymd(end)}&"）内：请填写期内天数，'
-                  f'或用 mutualaid claims 计算（期外住院不予补助）"'))
-    if b.policy.checks is not None and b.policy.checks.chronic:
-        cases.append((f'TRIM({c("chronic")})="是"',
-                      text(ERROR_PREFIX + "门诊特殊慢性病按月结算、不给住院补贴：此行请用 mutualaid claims 计算")))
-    return cases
+    same_day = f"IF(AND({adm}>={start},{adm}<={end}),1,0)"      # dates.covered_days
+    overlap = b.h.let("期内天数（按保障期）", f'IF({known},IF({dis}>={adm},IF({adm}={dis},{same_day},'
+                                           f'MAX(0,MIN({dis},{end}+1)-MAX({adm},{start}))),""),"")')
+    typed = c("covered_days")
+    b.covered = b.h.let("期内天数（本行）", f'IF({overlap}<>"",MIN({overlap},N({c("days")})),IF({typed}="","",{typed}))')
+    return [(f'IF({overlap}="",FALSE,{overlap}=0)',
+             _with_dates(ERROR_PREFIX + dates.outside_cover(b.policy, "\0", "\1"), ymd(start), ymd(end)))]
+
+
+def _with_dates(message: str, *dates_shown: str) -> str:
+    """A text literal with the formulas' dates put where ``message`` has chr(0), chr(1), ..."""
+    out = text(message)
+    for n, shown in enumerate(dates_shown):
+        out = out.replace(chr(n), f'"&{shown}&"')
+    return out
+
+
+def _yes(cell: str) -> str:
+    """The cell is 是 as values.parse_bool reads it (是, √, TRUE, 1, Y ...)."""
+    words = ",".join(text(w) for w in sorted(values.TRUE_WORDS))
+    return f"ISNUMBER(MATCH(UPPER(TRIM({cell})),{{{words}}},0))"
 
 
 def _yuan_values(steps: plan.Plan) -> list[Decimal]:
@@ -273,7 +300,7 @@ def _yuan_values(steps: plan.Plan) -> list[Decimal]:
 
 def _f_base(b: _Build, block: plan.Base) -> None:
     c, days = b.reg.cell, b.days
-    cov = c("covered_days")
+    cov = b.covered
     flag = b.params.add("跨保障期住院按期内天数比例折算（1 是，0 否）", 1 if block.prorate else 0, block.source)
     pro = b.h.let("跨期折算", f'AND({flag}=1,{cov}<>"",N({cov})<{days})')
     b.Q = b.h.let("Q（折算分母）", f"IF({pro},{days},1)")
@@ -350,9 +377,11 @@ def _f_allowance(b: _Build, block: plan.DayAllowance) -> None:
         amount += f'*IF({c("shares")}="",1,{c("shares")})'
     if rule.first_stay_only:
         amount += f"*IF({b.first},1,0)"
-    b.allowance = b.h.let("住院补贴", f"{amount}*{b.QK}")
+    amount = f"{amount}*{b.QK}" if b.chronic is None else f"IF({b.chronic},0,{amount}*{b.QK})"
+    b.allowance = b.h.let("住院补贴", amount)
     if block.only_income:
-        b.payable = b.h.let("可补助（有补贴）", f"{b.allowance}>0")
+        paid_day = f"{b.allowance}>0" if b.chronic is None else f"IF({b.chronic},{b.payable},{b.allowance}>0)"
+        b.payable = b.h.let("可补助（有补贴）", paid_day)
 
 
 def _f_period_cap(b: _Build, block: plan.PeriodCap) -> None:

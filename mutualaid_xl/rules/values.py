@@ -105,7 +105,7 @@ def parse_whole(value, argument: str, *, minimum: int = 0) -> int:
     return whole
 
 
-_TRUE = {"TRUE", "T", "Y", "YES", "1", "是", "真", "首次", "对", "√"}
+TRUE_WORDS = {"TRUE", "T", "Y", "YES", "1", "是", "真", "首次", "对", "√"}
 _FALSE = {"FALSE", "F", "N", "NO", "0", "否", "假", "非首次", "再次", "×"}
 
 
@@ -117,7 +117,7 @@ def parse_bool(value, argument: str) -> bool:
         return bool(value)
     if isinstance(value, str):
         text = normalize_text(value).upper()
-        if text in _TRUE:
+        if text in TRUE_WORDS:
             return True
         if text in _FALSE:
             return False

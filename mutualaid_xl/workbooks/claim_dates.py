@@ -108,7 +108,8 @@ def _read_roster(path: Path, members: dict[str, Member]) -> None:
                 member.history |= dates.participation_years(cell(row, "history"))
 
 
-def _no_allowance(policy: Policy) -> Policy:
+def without_allowance(policy: Policy) -> Policy:
+    """The policy for outpatient chronic-disease months: the same rules without the hospital allowance."""
     if policy.subsidy is None or policy.subsidy.allowance is None:
         return policy
     return policy.model_copy(update={"subsidy": policy.subsidy.model_copy(update={"allowance": None})})
@@ -118,7 +119,7 @@ def derive_dates(policy: Policy, cells: dict[str, list], keys: list[str | None],
                  problem: Callable[[int, str | None, str], None]) -> ClaimDates:
     """Fill 期内天数 and 连续参互年数 in ``cells`` where blank; say what the dates decide."""
     n = len(keys)
-    result = ClaimDates(_no_allowance(policy), np.zeros(n, bool))
+    result = ClaimDates(without_allowance(policy), np.zeros(n, bool))
     checks = policy.checks
     year = dates.period_year(policy)
 
@@ -168,8 +169,7 @@ def _cover(policy, cells, position, admitted, discharged, period, result: ClaimD
     shown = f"{period[0]:%Y-%m-%d} 至 {period[1]:%Y-%m-%d}"
     typed = not is_blank(cells["covered_days"][position])
     if inside == 0 and not typed:
-        excluded = policy.exclusions.source if policy.exclusions else "保障期"
-        result.withheld[position] = f"住院不在本人保障期（{shown}）内，不予补助（{excluded}）"
+        result.withheld[position] = dates.outside_cover(policy, f"{period[0]:%Y-%m-%d}", f"{period[1]:%Y-%m-%d}")
         return
     days = cells["days"][position]
     if not typed:
@@ -226,7 +226,7 @@ def _checks(policy, cells, position, admitted, discharged, member: Member, resul
         result.chronic[position] = True
         manual.append(checks.chronic)
         if admitted and discharged and (admitted.year, admitted.month) != (discharged.year, discharged.month):
-            problem(position, "discharged", "门诊特殊慢性病按月结算：起止日期须在同一个月内，请按月分行登记")
+            problem(position, "discharged", dates.CHRONIC_BY_MONTH)
             result.withheld.setdefault(position, "门诊特殊慢性病须按月分行登记")
     diagnosis = cells["diagnosis"][position]
     if checks.maternity and not is_blank(diagnosis) and _MATERNITY.search(str(diagnosis)):
