@@ -10,11 +10,11 @@ from . import idcard
 from .idcard import normalize_id
 
 
-_WEIGHTS = np.array(idcard.WEIGHTS, dtype=np.float64)
+_WEIGHTS = np.array(idcard.WEIGHTS, dtype=np.float32)
 _BIRTH = np.array([[1000, 0, 0], [100, 0, 0], [10, 0, 0], [1, 0, 0], [0, 10, 0], [0, 1, 0], [0, 0, 10], [0, 0, 1]],
-                  dtype=np.float64)   # digits 7-14 (YYYYMMDD) -> year, month, day
+                  dtype=np.float32)   # digits 7-14 (YYYYMMDD) -> year, month, day
 _CHECK = np.array([ord(c) for c in idcard.CHECK_CHARS], dtype=np.int64)
-_MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
+_MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int32)
 
 
 def ascii_block(values: list, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -46,14 +46,14 @@ def valid_codes(codes: np.ndarray) -> np.ndarray:
     """True where 18 character codes are a valid ID as ``idcard.normalize_id`` would accept it
     unchanged (ASCII digits, X/x, existing birth date, right check digit). False only means
     "let normalize_id decide and say why"."""
-    d = (codes[:, :17] - np.uint8(48)).astype(np.float64)   # exact: float matmul is the fast one
-    digit = d < 10
+    d = codes[:, :17].astype(np.float32) - 48   # small whole numbers: exact, and float matmul is fast
+    digit = (d >= 0) & (d < 10)
     ok = np.ones(len(codes), bool) if digit.all() else digit.all(axis=1)
     last = codes[:, 17]
-    expected = _CHECK[(d @ _WEIGHTS).astype(np.int64) % 11]
+    expected = _CHECK[(d @ _WEIGHTS).astype(np.int32) % 11]
     ok &= (last == expected) | ((expected == ord("X")) & (last == ord("x")))
-    year, month, day = (d[:, 6:14] @ _BIRTH).astype(np.int64).T
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    year, month, day = (d[:, 6:14] @ _BIRTH).astype(np.int32).T
+    leap = ((year & 3) == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
     ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
     return ok

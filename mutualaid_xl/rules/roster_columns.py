@@ -48,7 +48,7 @@ def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
     """(valid, the canonical IDs' characters as rows of ASCII codes). ``valid`` false
     only means the scalar rule must look at that row (its reason, or an ID it still accepts)."""
     codes, valid = fast_valid(ids)
-    redo = np.flatnonzero(~valid).tolist()
+    redo = np.flatnonzero(~valid & ~_well_formed(codes)).tolist()
     if redo:
         codes = codes.copy()
     for i in redo:   # e.g. a 15-digit ID or one with spaces, which normalize_id still accepts
@@ -58,6 +58,15 @@ def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
         except InputError:
             pass
     return valid, codes
+
+
+_LAST = np.array([ord(c) for c in "0123456789Xx"], np.uint8)
+
+
+def _well_formed(codes: np.ndarray) -> np.ndarray:
+    """17 ASCII digits and a digit or X: normalize_id judges such a text exactly as valid_codes
+    does, so an invalid one need not be tried again."""
+    return ((codes[:, :17] - np.uint8(48)) < 10).all(axis=1) & np.isin(codes[:, 17], _LAST)
 
 
 def ages(ids: list, on_dates) -> tuple[np.ndarray, np.ndarray]:
