@@ -71,10 +71,23 @@ def backups_of(path: Path) -> list[Path]:
     return [entry for _key, entry in sorted(found)]
 
 
-def _prune(path: Path) -> None:
+def _prune(path: Path, keep: int | None = None) -> None:
+    """Delete all but the newest ``keep`` backups (default keep_backups()). A folder leaves the
+    backups' names in one rename first, so a run killed meanwhile never leaves half a backup."""
     old = backups_of(path)
-    for entry in old[: max(0, len(old) - keep_backups())]:
-        shutil.rmtree(entry) if entry.is_dir() else entry.unlink(missing_ok=True)
+    for n, entry in enumerate(old[: max(0, len(old) - (keep_backups() if keep is None else keep))]):
+        if entry.is_dir():
+            doomed = entry.with_name(f".{path.name}.tmp-{os.getpid()}-pruned{n}")
+            os.rename(entry, doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _make_room(path: Path) -> None:
+    """Before a new backup: keep one fewer, so a run killed before pruning leaves no extra one."""
+    if keep_backups() > 0:
+        _prune(path, keep_backups() - 1)
 
 
 def _alive(pid: int) -> bool:
@@ -229,6 +242,7 @@ def write_atomic(path: Path | str, writer: Callable[[Path], None], *, backup_dir
                 if path.exists():
                     home = Path(backup_dir) if backup_dir is not None else path.parent
                     home.mkdir(parents=True, exist_ok=True)
+                    _make_room(home / path.name)
                     backup = backup_name(home / path.name)
                     _keep(path, backup)
                 try:
@@ -259,6 +273,7 @@ def _finish_staging(folder: Path, staging: Path) -> Path | None:
     with output_lock(folder):
         backup = None
         if folder.exists():
+            _make_room(folder)
             backup = backup_name(folder)
             os.rename(folder, backup)
         os.rename(staging, folder)

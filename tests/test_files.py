@@ -1,4 +1,5 @@
 import os
+import shutil
 import stat
 
 import pytest
@@ -154,6 +155,37 @@ def test_a_batch_killed_before_its_rename_is_finished_or_superseded_by_the_next_
         (stage.path / "新.xlsx").write_bytes(b"newer")
     assert [p.name for p in out.iterdir()] == ["新.xlsx"] and (out / "新.xlsx").read_bytes() == b"newer"
     assert not [p.name for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_a_run_stopped_while_pruning_leaves_only_whole_backups(tmp_path, monkeypatch):
+    import mutualaid_xl.files as files
+
+    out = tmp_path / "输出"
+    for n in range(6):            # the output and 5 backups
+        with staged_folder(out) as stage:
+            for name in ("甲.xlsx", "乙.xlsx"):
+                (stage.path / name).write_bytes(b"%d" % n)
+    real = shutil.rmtree
+
+    def dies_halfway(path, *args, **kwargs):
+        if "pruned" not in str(path):
+            return real(path, *args, **kwargs)
+        next(Path(path).iterdir()).unlink()
+        raise KeyboardInterrupt          # as if killed in the middle of deleting the oldest backup
+
+    monkeypatch.setattr(files.shutil, "rmtree", dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        with staged_folder(out) as stage:
+            (stage.path / "甲.xlsx").write_bytes(b"new")
+    kept = sorted(tmp_path.glob("输出.bak-*"))
+    assert len(kept) == 4 and all(sorted(p.name for p in k.iterdir()) == ["乙.xlsx", "甲.xlsx"] for k in kept)
+    monkeypatch.setattr(files.shutil, "rmtree", real)
+    for left in tmp_path.glob(".输出.tmp-*"):   # as a killed process's leftover (this one is alive)
+        left.rename(left.with_name(f".输出.tmp-{_dead_pid()}-pruned0"))
+    with staged_folder(out) as stage:     # the next run clears what the stopped one left
+        (stage.path / "甲.xlsx").write_bytes(b"new")
+    assert len(list(tmp_path.glob("输出.bak-*"))) == 5
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def _write_many(target: str, run: int, times: int) -> None:
