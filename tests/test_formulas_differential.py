@@ -2,8 +2,9 @@
 
 For every built-in policy with subsidy rules, random claims (band limits ±0.01, caps reached
 through earlier stays, the minimum, later stays, pro-rating, shares, day buckets, exact .5
-boundaries of the rounding unit, some bad rows) are written into a register built for that
-policy; for every policy with fees or eligibility rules, random members (ages at the limits,
+boundaries of the rounding unit, some bad rows; and where the policy has date rules: late
+claims, stays partly or wholly outside the cover from 参互日期 or 保障期起止, chronic outpatient
+rows) are written into a register built for that policy; for every policy with fees or eligibility rules, random members (ages at the limits,
 wrong check characters, 15-digit and number-typed IDs, every category and some aliases, and
 40 % of the rows with their own 参互日期 around the enrolment window: for nm-2021 every day of
 October to December, so National Day, adjusted Saturday workdays and working days inside and
