@@ -75,13 +75,16 @@ def _prune(path: Path, keep: int | None = None) -> None:
     """Delete all but the newest ``keep`` backups (default keep_backups()). A folder leaves the
     backups' names in one rename first, so a run killed meanwhile never leaves half a backup."""
     old = backups_of(path)
-    for n, entry in enumerate(old[: max(0, len(old) - (keep_backups() if keep is None else keep))]):
-        if entry.is_dir():
-            doomed = entry.with_name(f".{path.name}.tmp-{os.getpid()}-pruned{n}")
-            os.rename(entry, doomed)
-            shutil.rmtree(doomed, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+    for entry in old[: max(0, len(old) - (keep_backups() if keep is None else keep))]:
+        try:   # best effort: a backup open in Excel (Windows) is left for a later run, never blocks the write
+            if entry.is_dir():
+                doomed = entry.with_name(f".{path.name}.tmp-{os.getpid()}-pruned{os.urandom(4).hex()}")
+                os.rename(entry, doomed)
+                shutil.rmtree(doomed, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _make_room(path: Path) -> None:

@@ -99,8 +99,7 @@ def _register_row(rng: random.Random, policy, members: list[str], edges: list[De
         row["years"] = rng.randrange(1, 5)
     if policy.shares is not None and rng.random() < 0.8:
         row["shares"] = rng.randrange(policy.shares.min, policy.shares.max + 1)
-    if policy.dates is not None:
-        _claim_dates(rng, row)
+    _claim_dates(rng, row)      # 保障期起止 count without [dates] too
     bad = rng.random()
     if bad < 0.005:
         row["self_pay"] = -money - 1
@@ -171,7 +170,7 @@ def _history(policy, rows: list[dict]):
         if any(isinstance(v, str) for v in cells.values()):
             out.append(None)   # the engine reads "1234元"; the formula asks for a plain number
             continue
-        withheld, covered, chronic = _by_dates(policy, row) if policy.dates is not None else (None, None, False)
+        withheld, covered, chronic = _by_dates(policy, row)
         if covered is not None:
             cells["covered_days"] = covered
         try:

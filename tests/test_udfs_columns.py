@@ -92,7 +92,8 @@ def _ids(rng, n):
         old15 = good[:6] + good[8:17] if born.year >= 1900 and born.year < 2000 else good
         odd = [good.lower(), wrong, old15, int(good[:15]), float(good[:15]) * 1000, None, "", "  ", " " + good,
                good[:17], good + "0", "\t" + good[1:], good[:9] + " " + good[10:], good[:17] + "\x00",
-               good.translate(str.maketrans("0123456789", "０１２３４５６７８９")), "#N/A", True]
+               good.translate(str.maketrans("0123456789", "０１２３４５６７８９")), "#N/A", True,
+               old15.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))]   # digits isdigit() accepts
         out.append(rng.choice([good] * 6 + odd))
     return out
 

@@ -226,8 +226,7 @@ def _date_cases(b: _Build) -> list[tuple[str, str]]:
                       f'"{ERROR_PREFIX}逾期申请：医保结算 "&{ymd(settled)}&" 后 "&{limit}&" 日内应申请（截至 "'
                       f'&{ymd(f"{settled}+{limit}")}&"），"&{ymd(applied)}&" 申请已逾期 "&({applied}-{settled}-{limit})'
                       f'&" 天，视为放弃（"&{Params.source_of(limit)}&"）；经特批的在“逾期特批”填是并写明特批说明"'))
-    if d is not None:
-        cases += _cover_cases(b)
+    cases += _cover_cases(b)
     if b.policy.checks is not None and b.policy.checks.chronic:
         b.chronic = b.h.let("门诊特殊慢性病", _yes(c("chronic")))
         adm, dis = c("admitted"), c("discharged")
@@ -239,13 +238,15 @@ def _date_cases(b: _Build) -> list[tuple[str, str]]:
 
 def _cover_cases(b: _Build) -> list[tuple[str, str]]:
     """The row's cover (保障期起止, else the policy's dates or 参互日期 + months) and 期内天数 from it."""
-    d, c = b.policy.dates, b.reg.cell
+    d, c = b.policy.dates, b.reg.cell       # without [dates], only the row's own 保障期起止
     given_start, given_end = c("cover_start"), c("cover_end")
     given = f"AND(ISNUMBER({given_start}),ISNUMBER({given_end}))"
-    start = d.coverage_start and b.params.add("保障期起", d.coverage_start, d.source)
-    end = d.coverage_end and b.params.add("保障期止", d.coverage_end, d.source)
-    months = d.coverage_months and b.params.add("保障期（月，自参互日期次日起）", d.coverage_months,
-                                                dates.source(b.policy, "coverage_months"))
+    start = end = months = None
+    if d is not None:
+        start = d.coverage_start and b.params.add("保障期起", d.coverage_start, d.source)
+        end = d.coverage_end and b.params.add("保障期止", d.coverage_end, d.source)
+        months = d.coverage_months and b.params.add("保障期（月，自参互日期次日起）", d.coverage_months,
+                                                    dates.source(b.policy, "coverage_months"))
     if start is None and months:
         start = f'IF(ISNUMBER({c("joined")}),INT({c("joined")})+1,"")'
     start = b.h.let("保障期起（本行）", f"IF({given},INT({given_start}),{start or chr(34) * 2})")
@@ -276,7 +277,7 @@ def _with_dates(message: str, *dates_shown: str) -> str:
 def _yes(cell: str) -> str:
     """The cell is 是 as values.parse_bool reads it (是, √, TRUE, 1, Y ...)."""
     words = ",".join(text(w) for w in sorted(values.TRUE_WORDS))
-    return f"ISNUMBER(MATCH(UPPER(TRIM({cell})),{{{words}}},0))"
+    return f"SUMPRODUCT(--(UPPER(TRIM({cell}))={{{words}}}))>0"   # =, not MATCH: no * ? wildcards
 
 
 def _yuan_values(steps: plan.Plan) -> list[Decimal]:

@@ -55,7 +55,7 @@ def _id_codes(ids: list) -> tuple[np.ndarray, np.ndarray]:
         try:
             codes[i, :18] = np.frombuffer(normalize_id(ids[i]).encode("ascii"), np.uint8)
             valid[i] = True
-        except InputError:
+        except (InputError, UnicodeEncodeError):   # e.g. Arabic-Indic digits: left to the scalar rule
             pass
     return valid, codes
 
