@@ -166,10 +166,11 @@ def _add_note(result: ClaimDates, position: int, text: str) -> None:
 
 def _cover(policy, cells, position, admitted, discharged, period, result: ClaimDates, manual: list) -> None:
     inside = dates.covered_days(admitted, discharged, period)
-    shown = f"{period[0]:%Y-%m-%d} 至 {period[1]:%Y-%m-%d}"
+    first, last = f"{period[0]:%Y-%m-%d}", f"{period[1]:%Y-%m-%d}"
+    shown = f"{first} 至 {last}"
     typed = not is_blank(cells["covered_days"][position])
     if inside == 0 and not typed:
-        result.withheld[position] = dates.outside_cover(policy, f"{period[0]:%Y-%m-%d}", f"{period[1]:%Y-%m-%d}")
+        result.withheld[position] = dates.outside_cover(policy, first, last)
         return
     days = cells["days"][position]
     if not typed:
